@@ -1,0 +1,1 @@
+"""Changyuan certificate registry."""

@@ -1,0 +1,88 @@
+"""create_app(settings) -> Litestar: routers, lifespan, templates, error handlers, headers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.static_files import create_static_files_router
+
+from registry import errors
+from registry.db import Pool, create_pool
+from registry.listen import listen_for_changes
+from registry.routes import api, public
+from registry.settings import PROJECT_ROOT, Settings
+from registry.web import PageCache, make_environment, security_headers
+
+def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
+    """Tests pass a pool (one rolled-back connection); servers let the lifespan make one."""
+    state = State({"settings": settings, "pages": PageCache(),
+                   "jinja": make_environment(settings.templates_dir)})  # fmt: skip
+    if pool is not None:
+        state.pool = pool
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        own_pool = None
+        listener = None
+        if "pool" not in app.state:
+            if not settings.database_url:
+                raise RuntimeError("DATABASE_URL is not set (the CLI sets it for serve)")
+            own_pool = await create_pool(settings.database_url, settings.pool_min,
+                                         settings.pool_max)  # fmt: skip
+            app.state.pool = own_pool
+            if settings.listen_for_changes:
+                listener = asyncio.create_task(
+                    listen_for_changes(settings.database_url, on_list_changed(app))
+                )
+        try:
+            yield
+        finally:
+            if listener:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
+            if own_pool:
+                await own_pool.close()
+
+    return Litestar(
+        route_handlers=[
+            public.router,
+            api.router,
+            api.docs,
+            create_static_files_router(path="/static", directories=[PROJECT_ROOT / "static"],
+                                       include_in_schema=False),  # fmt: skip
+        ],
+        state=state,
+        lifespan=[lifespan],
+        middleware=[security_headers],
+        exception_handlers={HTTPException: errors.handle, Exception: errors.handle},
+        openapi_config=OpenAPIConfig(
+            title="长垣县证明事项清单 API", version="1.0.0", path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),  # fmt: skip
+        allowed_hosts=AllowedHostsConfig(allowed_hosts=settings.allowed_hosts)
+        if settings.allowed_hosts
+        else None,
+        debug=settings.debug,
+    )
+
+
+def on_list_changed(app: Litestar) -> Any:
+    def changed() -> None:
+        app.state.pages.clear()
+
+    return changed
+
+
+def app_from_env() -> Litestar:
+    """Entry point for uvicorn workers: `registry.app:app_from_env` with factory=True."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,184 @@
+"""The `registry` command: serve, migrate, seed, import, export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import msgspec
+
+from registry import migrate, transfer
+from registry.db import connect
+from registry.settings import Settings
+
+SEED_ACTOR = "seed"
+
+
+def resolve_dsn(settings: Settings, *, stop_at_exit: bool = True) -> str:
+    """DATABASE_URL if set; otherwise the embedded PostgreSQL, started if needed."""
+    if settings.database_url:
+        return settings.database_url
+    from registry import embedded_pg
+
+    server = embedded_pg.ensure_server(settings.home)
+    if stop_at_exit:
+        embedded_pg.stop_on_signals(server)
+    return server.dsn()
+
+
+async def migrate_and_seed(dsn: str, settings: Settings, *, seed: bool) -> None:
+    conn = await connect(dsn)
+    try:
+        await migrate.check_database(conn)
+        for name in await migrate.apply(conn, settings.migrations_dir):
+            print(f"applied {name}", file=sys.stderr)
+        if seed and not await conn.fetchval("SELECT count(*) FROM certificates"):
+            await load_seed(conn, settings.seed_dir)
+    finally:
+        await conn.close()
+
+
+async def load_seed(conn: object, seed_dir: Path) -> transfer.ImportReport:
+    """Seed through the same importer an official list would go through."""
+    await transfer.import_departments(conn, transfer.read_file(seed_dir / "departments.csv"))  # type: ignore[arg-type]
+    report = await transfer.import_table(
+        conn,  # type: ignore[arg-type]
+        transfer.read_file(seed_dir / "certificates.csv"),
+        apply=True,
+        actor=SEED_ACTOR,
+        reason="种子数据（代表性重建）",
+    )
+    if report.errors:
+        raise SystemExit(f"seed data has errors: {report.errors[:3]}")
+    print(f"seeded {len(report.added)} certificates", file=sys.stderr)
+    return report
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    dsn = resolve_dsn(settings)
+    asyncio.run(migrate_and_seed(dsn, settings, seed=not args.no_seed))
+    os.environ["DATABASE_URL"] = dsn
+    print(f"serving on http://{args.host}:{args.port}", file=sys.stderr)
+    uvicorn.run(
+        "registry.app:app_from_env", factory=True, host=args.host, port=args.port,
+        workers=args.workers, log_level="warning", access_log=False, proxy_headers=False,
+    )  # fmt: skip
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    asyncio.run(migrate_and_seed(resolve_dsn(settings), settings, seed=False))
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    asyncio.run(migrate_and_seed(resolve_dsn(settings), settings, seed=True))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    dsn = resolve_dsn(settings)
+
+    async def run() -> transfer.ImportReport:
+        await migrate_and_seed(dsn, settings, seed=False)
+        conn = await connect(dsn)
+        try:
+            table = transfer.read_file(Path(args.file))
+            return await transfer.import_table(conn, table, apply=args.apply, actor="cli")
+        finally:
+            await conn.close()
+
+    try:
+        report = asyncio.run(run())
+    except (transfer.TransferError, OSError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        sys.stdout.write(msgspec.json.encode(report.counts()).decode() + "\n")
+    else:
+        print_report(report, apply=args.apply)
+    return 1 if report.errors else 0
+
+
+def print_report(report: transfer.ImportReport, *, apply: bool) -> None:
+    print(f"新增 {len(report.added)}，变更 {len(report.changed)}，未变 {len(report.unchanged)}，"
+          f"错误 {len(report.errors)}")  # fmt: skip
+    for name in report.added:
+        print(f"  + {name}")
+    for code in report.changed:
+        print(f"  ~ {code}：{'、'.join(report.changes.get(code, []))}")
+    for e in report.errors:
+        print(f"  第 {e.row} 行：{e.message}")
+    if report.errors:
+        print("文件有错误，没有写入任何内容。")
+    elif report.applied:
+        print("已写入。")
+    elif apply:
+        print("没有需要写入的变更。")
+    else:
+        print("这是预览（dry-run）：加 --apply 才会写入。")
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from registry.queries import certificates as q
+
+    dsn = resolve_dsn(settings)
+
+    async def run() -> bytes:
+        await migrate_and_seed(dsn, settings, seed=False)
+        conn = await connect(dsn)
+        try:
+            items = await q.list_latest(conn)
+        finally:
+            await conn.close()
+        writer = {"csv": transfer.export_csv, "xlsx": transfer.export_xlsx,
+                  "json": transfer.export_json}[args.format]  # fmt: skip
+        return writer(items)
+
+    data = asyncio.run(run())
+    if args.output:
+        Path(args.output).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="registry", description="长垣县证明事项清单与投诉平台")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="migrate, seed an empty database, serve the site")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=int, default=1)
+    s.add_argument("--no-seed", action="store_true")
+    s.set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="apply pending migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("seed", help="load seed_data/ into an empty database").set_defaults(
+        func=cmd_seed
+    )
+    i = sub.add_parser("import", help="import a CSV/XLSX list (dry-run unless --apply)")
+    i.add_argument("file")
+    i.add_argument("--apply", action="store_true")
+    i.add_argument("--json", action="store_true")
+    i.set_defaults(func=cmd_import)
+    e = sub.add_parser("export", help="export the list")
+    e.add_argument("--format", choices=["csv", "xlsx", "json"], default="csv")
+    e.add_argument("--output")
+    e.set_defaults(func=cmd_export)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    code: int = args.func(args, settings)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

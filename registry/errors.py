@@ -1,0 +1,99 @@
+"""Domain errors and the handlers that render them: JSON under /api, an HTML page elsewhere."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+import asyncpg
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from registry.models import ErrorBody, FieldError
+
+log = logging.getLogger("registry")
+
+MESSAGES = {
+    400: "请求参数有误",
+    403: "没有权限访问",
+    404: "找不到这个页面或事项",
+    405: "不支持这种请求方式",
+    409: "数据已被他人修改，请刷新后重试",
+    413: "提交的内容太大",
+    422: "提交的内容有误",
+    429: "请求太频繁，请稍后再试",
+    500: "服务器内部错误",
+    503: "服务暂时不可用，请稍后再试",
+}
+
+
+# Errors that mean the database cannot be reached right now: 503, try again.
+DB_DOWN = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+           asyncpg.CannotConnectNowError)  # fmt: skip
+
+
+class InvalidInput(Exception):
+    """Bad input, with the field each message is about."""
+
+    def __init__(self, errors: list[FieldError], status: int = 400, message: str = "") -> None:
+        super().__init__(message or MESSAGES.get(status, "请求有误"))
+        self.errors = errors
+        self.status = status
+        self.message = message or MESSAGES.get(status, "请求有误")
+
+
+class NotFound(Exception):
+    def __init__(self, message: str = MESSAGES[404]) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _field_errors(exc: HTTPException) -> list[FieldError]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    out = []
+    for item in extra:
+        if isinstance(item, dict):
+            out.append(FieldError(str(item.get("key") or item.get("source") or ""),
+                                  str(item.get("message", ""))))  # fmt: skip
+    return out
+
+
+def describe(exc: Exception) -> tuple[int, str, list[FieldError]]:
+    if isinstance(exc, InvalidInput):
+        return exc.status, exc.message, exc.errors
+    if isinstance(exc, NotFound):
+        return 404, exc.message, []
+    if isinstance(exc, ValidationException):
+        return 400, MESSAGES[400], _field_errors(exc)
+    if isinstance(exc, DB_DOWN):
+        return 503, MESSAGES[503], []
+    if isinstance(exc, HTTPException):
+        code = exc.status_code
+        detail = exc.detail if code < 500 and exc.detail and not exc.detail.isascii() else ""
+        return code, detail or MESSAGES.get(code, "请求有误"), []
+    return 500, MESSAGES[500], []
+
+
+def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    status, message, errors = describe(exc)
+    headers: dict[str, str] = {}
+    if isinstance(exc, HTTPException) and exc.headers:
+        headers.update(exc.headers)
+    if status == 503:
+        headers["retry-after"] = "5"
+    ref = ""
+    if status >= 500:
+        ref = secrets.token_hex(4)
+        log.error("error %s on %s %s", ref, request.method, request.url.path, exc_info=exc)
+    if request.url.path.startswith("/api/"):
+        body = ErrorBody(status=status, error=message + (f"（参考编号 {ref}）" if ref else ""),
+                         errors=errors)  # fmt: skip
+        return Response(msgspec.json.encode(body), status_code=status, headers=headers,
+                        media_type=MediaType.JSON)  # fmt: skip
+    from registry.web import render_page
+
+    html = render_page(request, "errors/error.html", status=status, message=message,
+                       errors=errors, ref=ref)  # fmt: skip
+    return Response(html, status_code=status, headers=headers, media_type=MediaType.HTML)

@@ -1,0 +1,275 @@
+"""SQL for the certificate list: every read is 'as in force on a date'."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import asyncpg
+
+from registry.db import many, one
+from registry.models import Certificate, Status, Summary, Version
+
+# The columns of a Certificate, in the order of the Struct.
+COLUMNS = """
+    code, name, status, aliases, issuer, demanded_by, matters, legal_basis,
+    legal_basis_level, domain, replacement, replacement_methods, retain_reason,
+    decision_doc, valid_from AS effective_from, note
+"""
+
+# A version is in force on $1 when its half-open range contains the date.
+IN_FORCE = """
+    superseded_at IS NULL
+    AND valid_from <= $1::date
+    AND (valid_to IS NULL OR valid_to > $1::date)
+"""
+
+
+async def list_certificates(
+    conn: asyncpg.Connection,
+    *,
+    on: dt.date,
+    status: str | None = None,
+    q: str | None = None,
+    department: str | None = None,
+    domain: str | None = None,
+    replacement: str | None = None,
+    codes: list[str] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[Certificate], int]:
+    rows = await conn.fetch(
+        f"""
+        SELECT {COLUMNS}, count(*) OVER () AS total
+        FROM certificate_versions
+        WHERE {IN_FORCE}
+          AND ($2::text IS NULL OR status = $2)
+          AND ($3::text IS NULL OR strpos(name, $3) > 0
+               OR strpos(array_to_string(aliases, '|'), $3) > 0
+               OR code = ANY($9::text[]))
+          AND ($4::text IS NULL OR $4 = ANY(demanded_by))
+          AND ($5::text IS NULL OR domain = $5)
+          AND ($6::text IS NULL OR $6 = ANY(replacement_methods))
+        ORDER BY code
+        LIMIT $7 OFFSET $8
+        """,
+        on,
+        status,
+        q,
+        department,
+        domain,
+        replacement,
+        limit,
+        offset,
+        codes or [],
+    )
+    total = rows[0]["total"] if rows else 0
+    if not rows and offset:
+        total = await count_certificates(conn, on=on, status=status)
+    return many(Certificate, [_drop_total(r) for r in rows]), total
+
+
+def _drop_total(row: asyncpg.Record) -> dict[str, object]:
+    d = dict(row)
+    d.pop("total", None)
+    return d
+
+
+async def count_certificates(
+    conn: asyncpg.Connection, *, on: dt.date, status: str | None = None
+) -> int:
+    n: int = await conn.fetchval(
+        f"SELECT count(*) FROM certificate_versions WHERE {IN_FORCE}"
+        " AND ($2::text IS NULL OR status = $2)",
+        on,
+        status,
+    )
+    return n
+
+
+async def get_certificate(
+    conn: asyncpg.Connection, code: str, *, on: dt.date
+) -> Certificate | None:
+    row = await conn.fetchrow(
+        f"SELECT {COLUMNS} FROM certificate_versions WHERE {IN_FORCE} AND code = $2",
+        on,
+        code,
+    )
+    return one(Certificate, row)
+
+
+async def get_latest(conn: asyncpg.Connection, code: str) -> Certificate | None:
+    """The newest live version, even if it only takes effect in the future."""
+    row = await conn.fetchrow(
+        f"""
+        SELECT {COLUMNS} FROM certificate_versions
+        WHERE code = $1 AND superseded_at IS NULL
+        ORDER BY valid_from DESC
+        LIMIT 1
+        """,
+        code,
+    )
+    return one(Certificate, row)
+
+
+async def history(conn: asyncpg.Connection, code: str) -> list[Version]:
+    rows = await conn.fetch(
+        """
+        SELECT id, valid_from, valid_to, name, status, changed_by, change_reason,
+               decision_doc, recorded_at, superseded_at
+        FROM certificate_versions
+        WHERE code = $1
+        ORDER BY valid_from DESC, id DESC
+        """,
+        code,
+    )
+    return many(Version, rows)
+
+
+async def summary(conn: asyncpg.Connection, *, on: dt.date) -> Summary:
+    row = await conn.fetchrow(
+        f"""
+        SELECT count(*) AS reviewed,
+               count(*) FILTER (WHERE status = 'abolished') AS abolished,
+               count(*) FILTER (WHERE status = 'retained') AS retained
+        FROM certificate_versions
+        WHERE {IN_FORCE}
+        """,
+        on,
+    )
+    assert row is not None
+    reviewed = row["reviewed"]
+    rate = round(row["abolished"] / reviewed, 3) if reviewed else 0.0
+    return Summary(
+        reviewed=reviewed,
+        abolished=row["abolished"],
+        retained=row["retained"],
+        abolished_rate=rate,
+        as_of=on,
+    )
+
+
+async def facets(conn: asyncpg.Connection, *, on: dt.date, status: str) -> dict[str, list[str]]:
+    """The values a list page offers as filters, taken from the rows themselves."""
+    row = await conn.fetchrow(
+        f"""
+        SELECT
+          ARRAY(SELECT DISTINCT domain FROM certificate_versions
+                WHERE {IN_FORCE} AND status = $2 AND domain <> '' ORDER BY domain) AS domains,
+          ARRAY(SELECT DISTINCT m FROM certificate_versions, unnest(replacement_methods) m
+                WHERE {IN_FORCE} AND status = $2 ORDER BY m) AS methods,
+          ARRAY(SELECT DISTINCT d FROM certificate_versions, unnest(demanded_by) d
+                WHERE {IN_FORCE} AND status = $2 ORDER BY d) AS departments
+        """,
+        on,
+        status,
+    )
+    assert row is not None
+    return {k: list(row[k]) for k in ("domains", "methods", "departments")}
+
+
+async def max_version_id(conn: asyncpg.Connection) -> int:
+    n: int = await conn.fetchval("SELECT coalesce(max(id), 0) FROM certificate_versions")
+    return n
+
+
+async def codes_by_name(conn: asyncpg.Connection) -> dict[str, str]:
+    """Current name -> code, for imports whose rows carry no code."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT ON (code) code, name FROM certificate_versions"
+        " WHERE superseded_at IS NULL ORDER BY code, valid_from DESC"
+    )
+    return {r["name"]: r["code"] for r in rows}
+
+
+async def next_code(conn: asyncpg.Connection, prefix: str = "CY-ZM-") -> str:
+    n = await conn.fetchval(
+        """
+        SELECT coalesce(max(substring(code FROM '\\d+$')::int), 0) + 1
+        FROM certificates WHERE code LIKE $1 || '%'
+        """,
+        prefix,
+    )
+    return f"{prefix}{n:03d}"
+
+
+async def insert_certificate(conn: asyncpg.Connection, code: str) -> None:
+    await conn.execute(
+        "INSERT INTO certificates (code) VALUES ($1) ON CONFLICT (code) DO NOTHING", code
+    )
+
+
+async def close_version(conn: asyncpg.Connection, code: str, valid_to: dt.date) -> None:
+    await conn.execute(
+        """
+        UPDATE certificate_versions SET valid_to = $2
+        WHERE code = $1 AND superseded_at IS NULL AND valid_to IS NULL
+        """,
+        code,
+        valid_to,
+    )
+
+
+async def supersede_version(conn: asyncpg.Connection, code: str, valid_from: dt.date) -> None:
+    await conn.execute(
+        """
+        UPDATE certificate_versions SET superseded_at = now()
+        WHERE code = $1 AND superseded_at IS NULL AND valid_from = $2
+        """,
+        code,
+        valid_from,
+    )
+
+
+async def insert_version(
+    conn: asyncpg.Connection,
+    cert: Certificate,
+    *,
+    valid_from: dt.date,
+    changed_by: str,
+    change_reason: str,
+) -> int:
+    vid: int = await conn.fetchval(
+        """
+        INSERT INTO certificate_versions (
+            code, valid_from, name, aliases, status, issuer, demanded_by, matters,
+            legal_basis, legal_basis_level, domain, replacement, replacement_methods,
+            retain_reason, decision_doc, note, changed_by, change_reason)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+        RETURNING id
+        """,
+        cert.code,
+        valid_from,
+        cert.name,
+        cert.aliases,
+        str(cert.status),
+        cert.issuer,
+        cert.demanded_by,
+        cert.matters,
+        cert.legal_basis,
+        cert.legal_basis_level,
+        cert.domain,
+        cert.replacement,
+        cert.replacement_methods,
+        cert.retain_reason,
+        cert.decision_doc,
+        cert.note,
+        changed_by,
+        change_reason,
+    )
+    return vid
+
+
+__all__ = ["Status"]
+
+
+async def list_latest(conn: asyncpg.Connection) -> list[Certificate]:
+    """Every item's newest live version, scheduled ones included: the register as exported."""
+    rows = await conn.fetch(
+        f"""
+        SELECT DISTINCT ON (code) {COLUMNS}
+        FROM certificate_versions
+        WHERE superseded_at IS NULL
+        ORDER BY code, valid_from DESC
+        """
+    )
+    return many(Certificate, rows)

@@ -1,0 +1,85 @@
+"""The JSON API, /api/v1: the same data functions as the pages, as JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from litestar import Request, Router, get
+from litestar.params import FromPath, QueryParameter
+
+from registry import views
+from registry.errors import InvalidInput
+from registry.models import CertificateDetail, CertificatePage, Department, FieldError, Summary
+from registry.queries import certificates as q
+from registry.queries import departments as dq
+from registry.web import render_page
+
+Req = Request[Any, Any, Any]
+
+
+@get("/summary", summary="清理结果汇总（按数据计算）")
+async def summary(
+    request: Req, on: Annotated[str | None, QueryParameter(description="YYYY-MM-DD，默认今天")] = None
+) -> Summary:
+    errors: list[FieldError] = []
+    day = views.parse_day(on, errors)
+    if errors:
+        raise InvalidInput(errors)
+    async with request.app.state.pool.acquire() as conn:
+        return await q.summary(conn, on=day or dt.date.today())
+
+
+@get("/certificates", summary="证明事项清单（筛选、分页）")
+async def certificates(
+    request: Req,
+    status: Annotated[str | None, QueryParameter(description="retained | abolished")] = None,
+    q_: Annotated[str | None, QueryParameter(name="q", description="名称或别名")] = None,
+    department: Annotated[str | None, QueryParameter(description="索要单位编码或名称")] = None,
+    domain: Annotated[str | None, QueryParameter(description="所属领域")] = None,
+    replacement: Annotated[str | None, QueryParameter(description="取消后办理方式")] = None,
+    on: Annotated[str | None, QueryParameter(description="YYYY-MM-DD：当日有效的清单")] = None,
+    page: Annotated[str | None, QueryParameter(description="页码，从 1 开始")] = None,
+    per_page: Annotated[str | None, QueryParameter(description="每页条数，1–200，默认 50")] = None,
+) -> CertificatePage:
+    filters = views.parse_filters(
+        status=status, q=q_, department=department, domain=domain, replacement=replacement,
+        on=on, page=page, per_page=per_page,
+    )  # fmt: skip
+    async with request.app.state.pool.acquire() as conn:
+        return await views.certificate_page(conn, filters)
+
+
+@get("/certificates/{code:str}", summary="单个证明事项及其版本历史")
+async def certificate(
+    request: Req,
+    code: FromPath[str],
+    on: Annotated[str | None, QueryParameter(description="YYYY-MM-DD")] = None,
+) -> CertificateDetail:
+    errors: list[FieldError] = []
+    day = views.parse_day(on, errors)
+    if errors:
+        raise InvalidInput(errors)
+    async with request.app.state.pool.acquire() as conn:
+        return await views.certificate_detail(conn, code, day)
+
+
+@get("/departments", summary="部门与乡镇（街道）")
+async def departments(request: Req) -> list[Department]:
+    async with request.app.state.pool.acquire() as conn:
+        return await dq.list_departments(conn)
+
+
+@get("/api/docs", name="api.docs", include_in_schema=False)
+async def docs(request: Req) -> Any:
+    """API documentation rendered on the server from our own OpenAPI: no CDN needed."""
+    from litestar import MediaType, Response
+
+    schema = request.app.openapi_schema.to_schema()
+    return Response(render_page(request, "api/docs.html", schema=schema,
+                                json_url="/schema/openapi.json"), media_type=MediaType.HTML)  # fmt: skip
+
+
+router = Router(
+    path="/api/v1", route_handlers=[summary, certificates, certificate, departments], tags=["v1"]
+)

@@ -1,0 +1,126 @@
+"""Public HTML pages: home, the two lists, an item, downloads. Rendered pages are cached."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response, Router, get
+from litestar.params import FromPath, FromQuery, QueryParameter
+
+from registry import transfer, views
+from registry.errors import NotFound
+from registry.models import Status
+from registry.queries import certificates as q
+from registry.queries import departments as dq
+from registry.web import render_page
+
+Req = Request[Any, Any, Any]
+
+
+def _key(request: Req) -> str:
+    return request.url.path + "?" + "&".join(sorted(request.url.query.split("&")))
+
+
+@get("/", name="public.home", include_in_schema=False)
+async def home(request: Req) -> Response[bytes]:
+    async def render() -> str:
+        async with request.app.state.pool.acquire() as conn:
+            summary = await q.summary(conn, on=dt.date.today())
+        return render_page(request, "public/home.html", summary=summary,
+                           json_url="/api/v1/summary")  # fmt: skip
+
+    cache = request.app.state.pages
+    return await cache.respond(request, "home", render)  # type: ignore[no-any-return]
+
+
+@get("/certificates/retained", name="public.retained", include_in_schema=False)
+async def retained(request: Req) -> Response[bytes]:
+    async def render() -> str:
+        filters = views.parse_filters(status="retained", per_page=str(views.MAX_PER_PAGE))
+        async with request.app.state.pool.acquire() as conn:
+            page = await views.certificate_page(conn, filters)
+        return render_page(request, "public/certificates/retained.html", page=page,
+                           json_url="/api/v1/certificates?status=retained&per_page=200")  # fmt: skip
+
+    return await request.app.state.pages.respond(request, "retained", render)  # type: ignore[no-any-return]
+
+
+@get("/certificates/abolished", name="public.abolished", include_in_schema=False)
+async def abolished(
+    request: Req,
+    q_: Annotated[str | None, QueryParameter(name="q")] = None,
+    department: FromQuery[str | None] = None,
+    domain: FromQuery[str | None] = None,
+    replacement: FromQuery[str | None] = None,
+    page: FromQuery[str | None] = None,
+) -> Response[bytes]:
+    args = {"q": q_, "department": department, "domain": domain,
+            "replacement": replacement, "page": page}  # fmt: skip
+    filters = views.parse_filters(status="abolished", **args)
+
+    async def render() -> str:
+        async with request.app.state.pool.acquire() as conn:
+            result = await views.certificate_page(conn, filters)
+            facets = await q.facets(conn, on=dt.date.today(), status="abolished")
+            departments = await dq.list_departments(conn)
+        given = {k: v for k, v in args.items() if v and k != "page"}
+        dep_names = {d.name for d in departments}
+        return render_page(
+            request, "public/certificates/abolished.html", page=result, filters=filters,
+            facets=facets, departments=[d for d in departments if d.name in facets["departments"]]
+            or [d for d in departments if d.name in dep_names],
+            query=urlencode(given),
+            json_url="/api/v1/certificates?" + urlencode({"status": "abolished", **given}),
+        )  # fmt: skip
+
+    return await request.app.state.pages.respond(request, _key(request), render)  # type: ignore[no-any-return]
+
+
+@get("/certificates/{code:str}", name="public.certificate", include_in_schema=False)
+async def certificate(request: Req, code: FromPath[str]) -> Response[bytes]:
+    async def render() -> str:
+        async with request.app.state.pool.acquire() as conn:
+            item = await views.certificate_detail(conn, code)
+        return render_page(request, "public/certificates/detail.html", item=item,
+                           json_url=f"/api/v1/certificates/{code}")  # fmt: skip
+
+    return await request.app.state.pages.respond(request, "item|" + code, render)  # type: ignore[no-any-return]
+
+
+DOWNLOADS = {
+    "retained.csv": (Status.RETAINED, "csv"),
+    "retained.xlsx": (Status.RETAINED, "xlsx"),
+    "abolished.csv": (Status.ABOLISHED, "csv"),
+    "abolished.xlsx": (Status.ABOLISHED, "xlsx"),
+    "all.csv": (None, "csv"),
+    "all.xlsx": (None, "xlsx"),
+}
+MEDIA = {"csv": "text/csv; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}  # fmt: skip
+
+
+@get("/downloads/{filename:str}", name="public.download", include_in_schema=False)
+async def download(request: Req, filename: FromPath[str]) -> Response[bytes]:
+    """The list in force today as a spreadsheet; cells that look like formulas are quoted."""
+    if filename not in DOWNLOADS:
+        raise NotFound("没有这个下载文件")
+    status, fmt = DOWNLOADS[filename]
+    async with request.app.state.pool.acquire() as conn:
+        items, _ = await q.list_certificates(conn, on=dt.date.today(), status=status)
+    body = transfer.export_csv(items) if fmt == "csv" else transfer.export_xlsx(items)
+    stem = {"retained": "保留证明事项清单", "abolished": "取消证明事项清单"}.get(
+        filename.split(".")[0], "证明事项清单"
+    )
+    disposition = f"attachment; filename*=UTF-8''{_quote(stem)}.{fmt}"
+    return Response(body, media_type=MEDIA[fmt], headers={"content-disposition": disposition})
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text)
+
+
+router = Router(path="/", route_handlers=[home, retained, abolished, certificate, download])

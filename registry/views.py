@@ -1,0 +1,108 @@
+"""Data functions: each HTML page and its JSON twin call the same one."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import asyncpg
+
+from registry.errors import InvalidInput, NotFound
+from registry.models import (
+    CertificateDetail,
+    CertificatePage,
+    FieldError,
+    ListFilters,
+    Status,
+)
+from registry.queries import certificates as q
+from registry.queries import departments as dq
+from registry.textnorm import simplify
+
+MAX_PER_PAGE = 200
+
+
+def parse_filters(
+    *,
+    status: str | None = None,
+    q: str | None = None,
+    department: str | None = None,
+    domain: str | None = None,
+    replacement: str | None = None,
+    on: str | None = None,
+    page: str | None = None,
+    per_page: str | None = None,
+) -> ListFilters:
+    """Query-string text to filters; empty means 'not given'; every bad field is reported."""
+    errors: list[FieldError] = []
+    st = None
+    if status:
+        try:
+            st = Status(status)
+        except ValueError:
+            errors.append(FieldError("status", "应为 retained（保留）或 abolished（取消）"))
+    day = parse_day(on, errors)
+    page_n = _int(page, "page", 1, 1, 1_000_000, errors)
+    per = _int(per_page, "per_page", 50, 1, MAX_PER_PAGE, errors)
+    if errors:
+        raise InvalidInput(errors)
+    return ListFilters(
+        status=st, q=_clean(q), department=_clean(department), domain=_clean(domain),
+        replacement=_clean(replacement), on=day, page=page_n, per_page=per,
+    )  # fmt: skip
+
+
+def parse_day(text: str | None, errors: list[FieldError]) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        errors.append(FieldError("on", "日期格式应为 YYYY-MM-DD"))
+        return None
+
+
+def _int(text: str | None, field: str, default: int, lo: int, hi: int,
+         errors: list[FieldError]) -> int:  # fmt: skip
+    if not text:
+        return default
+    try:
+        n = int(text)
+    except ValueError:
+        n = lo - 1
+    if not lo <= n <= hi:
+        errors.append(FieldError(field, f"应为 {lo} 到 {hi} 之间的整数"))
+        return default
+    return n
+
+
+def _clean(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return text[:200] or None
+
+
+async def certificate_page(conn: asyncpg.Connection, f: ListFilters) -> CertificatePage:
+    on = f.on or dt.date.today()
+    department = f.department
+    if department:
+        dep = await dq.get_department(conn, department)
+        department = dep.name if dep else department
+    items, total = await q.list_certificates(
+        conn, on=on, status=f.status, q=simplify(f.q) if f.q else None,
+        department=department, domain=f.domain, replacement=f.replacement,
+        limit=f.per_page, offset=(f.page - 1) * f.per_page,
+    )  # fmt: skip
+    return CertificatePage(items=items, total=total, page=f.page, per_page=f.per_page)
+
+
+async def certificate_detail(
+    conn: asyncpg.Connection, code: str, on: dt.date | None = None
+) -> CertificateDetail:
+    """The item as in force on the date; an item not in force then still shows its history."""
+    cert = await q.get_certificate(conn, code, on=on or dt.date.today())
+    if cert is None:
+        cert = await q.get_latest(conn, code)
+    if cert is None:
+        raise NotFound(f"没有编号为 {code[:40]} 的证明事项")
+    history = await q.history(conn, code)
+    return CertificateDetail(**{f: getattr(cert, f) for f in cert.__struct_fields__},
+                             history=history)  # fmt: skip

@@ -1,0 +1,98 @@
+"""HTML rendering: one Jinja environment, the page cache with ETags, security headers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import MediaType, Request, Response
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from registry.models import STATUS_LABELS, Status
+
+SECURITY_HEADERS = [
+    (b"content-security-policy",
+     b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+     b"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]  # fmt: skip
+
+
+def security_headers(app: ASGIApp) -> ASGIApp:
+    """Raw ASGI middleware: cheaper than a response hook, and covers error and static pages."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return middleware
+
+
+def make_environment(directory: Path) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(directory),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.globals.update(Status=Status, STATUS_LABELS=STATUS_LABELS)
+    env.filters["pct"] = lambda x: f"{x * 100:.1f}"
+    return env
+
+
+def render_page(request: Request[Any, Any, Any], template: str, **context: Any) -> str:
+    env: Environment = request.app.state.jinja
+    context.setdefault("request", request)
+    context.setdefault("today", dt.date.today())
+    return env.get_template(template).render(**context)
+
+
+class PageCache:
+    """Rendered public pages, dropped whenever the list changes (see listen.py)."""
+
+    def __init__(self) -> None:
+        self.generation = 0
+        self._pages: dict[str, tuple[str, bytes]] = {}
+
+    def clear(self) -> None:
+        self.generation += 1
+        self._pages.clear()
+
+    async def respond(
+        self,
+        request: Request[Any, Any, Any],
+        key: str,
+        render: Callable[[], Awaitable[str]],
+    ) -> Response[bytes]:
+        """Serve from memory, or render once; a repeat visit with a matching ETag gets 304."""
+        key = f"{dt.date.today().isoformat()}|{key}"
+        hit = self._pages.get(key)
+        if hit is None:
+            generation = self.generation
+            body = (await render()).encode()
+            hit = ('"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"', body)
+            if generation == self.generation:  # the list did not change while rendering
+                if len(self._pages) > 2000:
+                    self._pages.clear()
+                self._pages[key] = hit
+        etag, body = hit
+        headers = {"etag": etag, "cache-control": "no-cache"}
+        if request.headers.get("if-none-match") == etag:
+            return Response(b"", status_code=304, headers=headers)
+        return Response(body, media_type=MediaType.HTML, headers=headers)
