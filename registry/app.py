@@ -20,12 +20,18 @@ from registry.db import Pool, create_pool
 from registry.listen import listen_for_changes
 from registry.routes import api, public
 from registry.settings import PROJECT_ROOT, Settings
-from registry.web import PageCache, make_environment, security_headers
+from registry.web import PageCache, add_security_headers, make_environment
+
 
 def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
     """Tests pass a pool (one rolled-back connection); servers let the lifespan make one."""
-    state = State({"settings": settings, "pages": PageCache(),
-                   "jinja": make_environment(settings.templates_dir)})  # fmt: skip
+    state = State(
+        {
+            "settings": settings,
+            "pages": PageCache(),
+            "jinja": make_environment(settings.templates_dir),
+        }
+    )
     if pool is not None:
         state.pool = pool
 
@@ -36,8 +42,9 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
         if "pool" not in app.state:
             if not settings.database_url:
                 raise RuntimeError("DATABASE_URL is not set (the CLI sets it for serve)")
-            own_pool = await create_pool(settings.database_url, settings.pool_min,
-                                         settings.pool_max)  # fmt: skip
+            own_pool = await create_pool(
+                settings.database_url, settings.pool_min, settings.pool_max
+            )
             app.state.pool = own_pool
             if settings.listen_for_changes:
                 listener = asyncio.create_task(
@@ -58,17 +65,20 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
             public.router,
             api.router,
             api.docs,
-            create_static_files_router(path="/static", directories=[PROJECT_ROOT / "static"],
-                                       include_in_schema=False),  # fmt: skip
+            create_static_files_router(
+                path="/static", directories=[PROJECT_ROOT / "static"], include_in_schema=False
+            ),
         ],
         state=state,
         lifespan=[lifespan],
-        middleware=[security_headers],
+        before_send=[add_security_headers],
         exception_handlers={HTTPException: errors.handle, Exception: errors.handle},
         openapi_config=OpenAPIConfig(
-            title="长垣县证明事项清单 API", version="1.0.0", path="/schema",
+            title="长垣县证明事项清单 API",
+            version="1.0.0",
+            path="/schema",
             render_plugins=[JsonRenderPlugin()],
-        ),  # fmt: skip
+        ),
         allowed_hosts=AllowedHostsConfig(allowed_hosts=settings.allowed_hosts)
         if settings.allowed_hosts
         else None,

@@ -65,9 +65,15 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     os.environ["DATABASE_URL"] = dsn
     print(f"serving on http://{args.host}:{args.port}", file=sys.stderr)
     uvicorn.run(
-        "registry.app:app_from_env", factory=True, host=args.host, port=args.port,
-        workers=args.workers, log_level="warning", access_log=False, proxy_headers=False,
-    )  # fmt: skip
+        "registry.app:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+    )
     return 0
 
 
@@ -106,8 +112,10 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def print_report(report: transfer.ImportReport, *, apply: bool) -> None:
-    print(f"新增 {len(report.added)}，变更 {len(report.changed)}，未变 {len(report.unchanged)}，"
-          f"错误 {len(report.errors)}")  # fmt: skip
+    print(
+        f"新增 {len(report.added)}，变更 {len(report.changed)}，未变 {len(report.unchanged)}，"
+        f"错误 {len(report.errors)}"
+    )
     for name in report.added:
         print(f"  + {name}")
     for code in report.changed:
@@ -136,8 +144,11 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             items = await q.list_latest(conn)
         finally:
             await conn.close()
-        writer = {"csv": transfer.export_csv, "xlsx": transfer.export_xlsx,
-                  "json": transfer.export_json}[args.format]  # fmt: skip
+        writer = {
+            "csv": transfer.export_csv,
+            "xlsx": transfer.export_xlsx,
+            "json": transfer.export_json,
+        }[args.format]
         return writer(items)
 
     data = asyncio.run(run())

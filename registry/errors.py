@@ -30,8 +30,12 @@ MESSAGES = {
 
 
 # Errors that mean the database cannot be reached right now: 503, try again.
-DB_DOWN = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-           asyncpg.CannotConnectNowError)  # fmt: skip
+DB_DOWN = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+)
 
 
 class InvalidInput(Exception):
@@ -55,8 +59,11 @@ def _field_errors(exc: HTTPException) -> list[FieldError]:
     out = []
     for item in extra:
         if isinstance(item, dict):
-            out.append(FieldError(str(item.get("key") or item.get("source") or ""),
-                                  str(item.get("message", ""))))  # fmt: skip
+            out.append(
+                FieldError(
+                    str(item.get("key") or item.get("source") or ""), str(item.get("message", ""))
+                )
+            )
     return out
 
 
@@ -88,12 +95,18 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         ref = secrets.token_hex(4)
         log.error("error %s on %s %s", ref, request.method, request.url.path, exc_info=exc)
     if request.url.path.startswith("/api/"):
-        body = ErrorBody(status=status, error=message + (f"（参考编号 {ref}）" if ref else ""),
-                         errors=errors)  # fmt: skip
-        return Response(msgspec.json.encode(body), status_code=status, headers=headers,
-                        media_type=MediaType.JSON)  # fmt: skip
+        body = ErrorBody(
+            status=status, error=message + (f"（参考编号 {ref}）" if ref else ""), errors=errors
+        )
+        return Response(
+            msgspec.json.encode(body),
+            status_code=status,
+            headers=headers,
+            media_type=MediaType.JSON,
+        )
     from registry.web import render_page
 
-    html = render_page(request, "errors/error.html", status=status, message=message,
-                       errors=errors, ref=ref)  # fmt: skip
+    html = render_page(
+        request, "errors/error.html", status=status, message=message, errors=errors, ref=ref
+    )
     return Response(html, status_code=status, headers=headers, media_type=MediaType.HTML)

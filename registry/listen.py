@@ -25,7 +25,7 @@ async def listen_for_changes(dsn: str, on_change: Callable[[], None]) -> None:
             continue
         delay = 0.5
         lost = asyncio.Event()
-        conn.add_termination_listener(lambda _c: lost.set())
+        conn.add_termination_listener(lambda _c, lost=lost: lost.set())
         try:
             await conn.add_listener(CHANNEL, lambda *_args: on_change())
             on_change()

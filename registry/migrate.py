@@ -60,7 +60,9 @@ async def apply(conn: asyncpg.Connection, directory: Path) -> list[str]:
 
 async def check_database(conn: asyncpg.Connection) -> None:
     """Fail clearly on a server that cannot search Chinese (design §7)."""
-    ctype = await conn.fetchval("SELECT datctype FROM pg_database WHERE datname = current_database()")
+    ctype = await conn.fetchval(
+        "SELECT datctype FROM pg_database WHERE datname = current_database()"
+    )
     if ctype in ("C", "POSIX"):
         raise MigrationError(
             f"database locale is {ctype}: pg_trgm finds nothing in Chinese text under it. "

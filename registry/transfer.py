@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 import asyncpg
 import msgspec
 
-from registry import audit
+from registry import audit, sheets
 from registry.models import (
     LEGAL_BASIS_LEVELS,
     REPLACEMENT_METHODS,
@@ -41,22 +38,44 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("effective_from", "生效日期"),
     ("note", "备注"),
 )
+HEADERS = [zh for _, zh in COLUMNS]
 HEADER_TO_FIELD = {zh: f for f, zh in COLUMNS} | {f: f for f, _ in COLUMNS}
 LIST_FIELDS = ("aliases", "demanded_by", "matters")
 # Fields whose difference makes a new version; the effective date alone does not.
 COMPARED = (
-    "name", "aliases", "status", "issuer", "demanded_by", "matters", "legal_basis",
-    "legal_basis_level", "domain", "replacement", "retain_reason", "decision_doc", "note",
-)  # fmt: skip
-STATUS_WORDS = {"保留": Status.RETAINED, "retained": Status.RETAINED,
-                "取消": Status.ABOLISHED, "abolished": Status.ABOLISHED}  # fmt: skip
-METHOD_SYNONYMS = {"书面承诺": "申请人书面承诺", "声明": "申请人书面承诺", "信息共享": "数据共享",
-                   "信息核查": "数据共享", "内部核查": "部门间核查", "部门核查": "部门间核查",
-                   "证照": "现有证照核验", "凭有效证件": "现有证照核验"}  # fmt: skip
+    "name",
+    "aliases",
+    "status",
+    "issuer",
+    "demanded_by",
+    "matters",
+    "legal_basis",
+    "legal_basis_level",
+    "domain",
+    "replacement",
+    "retain_reason",
+    "decision_doc",
+    "note",
+)
+STATUS_WORDS = {
+    "保留": Status.RETAINED,
+    "retained": Status.RETAINED,
+    "取消": Status.ABOLISHED,
+    "abolished": Status.ABOLISHED,
+}
+METHOD_SYNONYMS = {
+    "书面承诺": "申请人书面承诺",
+    "声明": "申请人书面承诺",
+    "信息共享": "数据共享",
+    "信息核查": "数据共享",
+    "内部核查": "部门间核查",
+    "部门核查": "部门间核查",
+    "证照": "现有证照核验",
+    "凭有效证件": "现有证照核验",
+}
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 SPLIT_RE = re.compile(r"[；;]")
 DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class RowError(msgspec.Struct):
@@ -87,57 +106,12 @@ class ImportReport(msgspec.Struct, kw_only=True):
         }
 
 
-class TransferError(ValueError):
-    pass
-
-
-# ---- reading files ---------------------------------------------------------------------
-
-
-def read_table(data: bytes, filename: str) -> list[list[str]]:
-    """Rows of cells as text from a CSV (UTF-8 with or without BOM, or GB18030) or XLSX."""
-    if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
-        return _read_xlsx(data)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise TransferError("文件编码无法识别：请使用 UTF-8 或 GB18030 编码的 CSV")
-    return [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
-
-
-def _read_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise TransferError(f"无法读取 XLSX 文件：{exc}") from exc
-    sheet = wb.worksheets[0]
-    rows = []
-    for values in sheet.iter_rows(values_only=True):
-        rows.append([_cell_text(v) for v in values])
-    wb.close()
-    return rows
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
 # ---- validating rows ---------------------------------------------------------------------
 
 
-def parse_rows(table: Sequence[Sequence[str]], *, today: dt.date) -> tuple[list[ParsedRow], list[RowError]]:
+def parse_rows(
+    table: Sequence[Sequence[str]], *, today: dt.date
+) -> tuple[list[ParsedRow], list[RowError]]:
     """Validate every row; row numbers are spreadsheet rows (the header is row 1)."""
     if not table:
         raise TransferError("文件是空的")
@@ -153,13 +127,16 @@ def parse_rows(table: Sequence[Sequence[str]], *, today: dt.date) -> tuple[list[
     for i, cells in enumerate(table[1:], start=2):
         if not any(c.strip() for c in cells):
             continue
-        raw = {f: _unneutralise(c.strip()) for f, c in zip(header, cells, strict=False) if f}
+        raw = {f: sheets.unneutralise(c.strip()) for f, c in zip(header, cells, strict=False) if f}
         result = _parse_row(raw, today)
         if isinstance(result, str):
             errors.append(RowError(i, result))
             continue
         cert, eff = result
-        for key, seen, label in ((cert.code, seen_codes, "编号"), (cert.name, seen_names, "证明名称")):
+        for key, seen, label in (
+            (cert.code, seen_codes, "编号"),
+            (cert.name, seen_names, "证明名称"),
+        ):
             if key and key in seen:
                 errors.append(RowError(i, f"{label}“{key}”与第 {seen[key]} 行重复"))
                 break
@@ -191,13 +168,21 @@ def _parse_row(raw: dict[str, str], today: dt.date) -> tuple[Certificate, dt.dat
     lists = {f: split_list(raw.get(f, "")) for f in LIST_FIELDS}
     replacement = raw.get("replacement", "")
     cert = Certificate(
-        code=code, name=name, status=status, issuer=raw.get("issuer", ""),
-        legal_basis=raw.get("legal_basis", ""), legal_basis_level=level,
-        domain=raw.get("domain", ""), replacement=replacement,
+        code=code,
+        name=name,
+        status=status,
+        issuer=raw.get("issuer", ""),
+        legal_basis=raw.get("legal_basis", ""),
+        legal_basis_level=level,
+        domain=raw.get("domain", ""),
+        replacement=replacement,
         replacement_methods=replacement_methods(replacement),
-        retain_reason=raw.get("retain_reason", ""), decision_doc=raw.get("decision_doc", ""),
-        note=raw.get("note", ""), effective_from=eff, **lists,
-    )  # fmt: skip
+        retain_reason=raw.get("retain_reason", ""),
+        decision_doc=raw.get("decision_doc", ""),
+        note=raw.get("note", ""),
+        effective_from=eff,
+        **lists,
+    )
     return cert, eff
 
 
@@ -229,17 +214,12 @@ def replacement_methods(text: str) -> list[str]:
     return [m for m in REPLACEMENT_METHODS if m in found]
 
 
-def _unneutralise(cell: str) -> str:
-    """Undo the quote our export puts before formula-like cells, so export -> import is exact."""
-    if cell.startswith("'") and cell[1:2] in FORMULA_START and cell[1:2]:
-        return cell[1:]
-    return cell
-
-
 # ---- diff and apply ----------------------------------------------------------------------
 
 
-async def diff(conn: asyncpg.Connection, rows: list[ParsedRow], report: ImportReport) -> list[ParsedRow]:
+async def diff(
+    conn: asyncpg.Connection, rows: list[ParsedRow], report: ImportReport
+) -> list[ParsedRow]:
     """Sort rows into added/changed/unchanged; return those that need a new version."""
     by_name = await q.codes_by_name(conn)
     pending: list[ParsedRow] = []
@@ -256,9 +236,15 @@ async def diff(conn: asyncpg.Connection, rows: list[ParsedRow], report: ImportRe
         if not changed:
             report.unchanged.append(cert.code)
         elif latest.effective_from and r.effective_from < latest.effective_from:
-            report.errors.append(RowError(r.row, (
-                f"生效日期 {r.effective_from} 早于现行版本的生效日期 {latest.effective_from}："
-                "不能改写已生效的历史")))  # fmt: skip
+            report.errors.append(
+                RowError(
+                    r.row,
+                    (
+                        f"生效日期 {r.effective_from} 早于现行版本的生效日期"
+                        f" {latest.effective_from}：不能改写已生效的历史"
+                    ),
+                )
+            )
         else:
             report.changed.append(cert.code)
             report.changes[cert.code] = changed
@@ -287,14 +273,20 @@ async def import_table(
         for r in pending:
             await _write_version(conn, r, actor=actor, reason=reason)
         await audit.record(
-            conn, actor=actor, action="list.import", entity="certificate_list",
-            after={"added": len(report.added), "changed": len(report.changed)}, reason=reason,
-        )  # fmt: skip
+            conn,
+            actor=actor,
+            action="list.import",
+            entity="certificate_list",
+            after={"added": len(report.added), "changed": len(report.changed)},
+            reason=reason,
+        )
         report.applied = True
     return report
 
 
-async def _write_version(conn: asyncpg.Connection, r: ParsedRow, *, actor: str, reason: str) -> None:
+async def _write_version(
+    conn: asyncpg.Connection, r: ParsedRow, *, actor: str, reason: str
+) -> None:
     cert = r.cert
     if not cert.code:
         cert.code = await q.next_code(conn)
@@ -312,8 +304,10 @@ async def _write_version(conn: asyncpg.Connection, r: ParsedRow, *, actor: str, 
 async def import_departments(conn: asyncpg.Connection, table: Sequence[Sequence[str]]) -> int:
     """Departments file: 编码,名称,类型 (or code,name,kind); returns rows changed."""
     header = [h.strip().lstrip("\ufeff") for h in table[0]]
-    idx = {k: header.index(zh) if zh in header else header.index(k)
-           for k, zh in (("code", "编码"), ("name", "名称"), ("kind", "类型"))}  # fmt: skip
+    idx = {
+        k: header.index(zh) if zh in header else header.index(k)
+        for k, zh in (("code", "编码"), ("name", "名称"), ("kind", "类型"))
+    }
     n = 0
     async with conn.transaction():
         for cells in table[1:]:
@@ -338,39 +332,22 @@ def to_cells(cert: Certificate) -> list[str]:
             text = value.isoformat()
         else:
             text = value or ""
-        out.append(neutralise(text))
+        out.append(text)
     return out
 
 
-def neutralise(text: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas: quote them."""
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def export_csv(certs: Iterable[Certificate]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([zh for _, zh in COLUMNS])
-    writer.writerows(to_cells(c) for c in certs)
-    return buf.getvalue().encode("utf-8-sig")
+    return sheets.write_csv(HEADERS, (to_cells(c) for c in certs))
 
 
 def export_xlsx(certs: Iterable[Certificate], title: str = "证明事项清单") -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title)
-    ws.append([zh for _, zh in COLUMNS])
-    for c in certs:
-        ws.append(to_cells(c))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return sheets.write_xlsx(HEADERS, (to_cells(c) for c in certs), title)
 
 
 def export_json(certs: Iterable[Certificate]) -> bytes:
     return msgspec.json.encode(list(certs))
 
 
-def read_file(path: Path) -> list[list[str]]:
-    return read_table(path.read_bytes(), path.name)
+read_table = sheets.read_table
+read_file = sheets.read_file
+TransferError = sheets.SheetError

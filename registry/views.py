@@ -46,9 +46,15 @@ def parse_filters(
     if errors:
         raise InvalidInput(errors)
     return ListFilters(
-        status=st, q=_clean(q), department=_clean(department), domain=_clean(domain),
-        replacement=_clean(replacement), on=day, page=page_n, per_page=per,
-    )  # fmt: skip
+        status=st,
+        q=_clean(q),
+        department=_clean(department),
+        domain=_clean(domain),
+        replacement=_clean(replacement),
+        on=day,
+        page=page_n,
+        per_page=per,
+    )
 
 
 def parse_day(text: str | None, errors: list[FieldError]) -> dt.date | None:
@@ -61,8 +67,9 @@ def parse_day(text: str | None, errors: list[FieldError]) -> dt.date | None:
         return None
 
 
-def _int(text: str | None, field: str, default: int, lo: int, hi: int,
-         errors: list[FieldError]) -> int:  # fmt: skip
+def _int(
+    text: str | None, field: str, default: int, lo: int, hi: int, errors: list[FieldError]
+) -> int:
     if not text:
         return default
     try:
@@ -87,10 +94,16 @@ async def certificate_page(conn: asyncpg.Connection, f: ListFilters) -> Certific
         dep = await dq.get_department(conn, department)
         department = dep.name if dep else department
     items, total = await q.list_certificates(
-        conn, on=on, status=f.status, q=simplify(f.q) if f.q else None,
-        department=department, domain=f.domain, replacement=f.replacement,
-        limit=f.per_page, offset=(f.page - 1) * f.per_page,
-    )  # fmt: skip
+        conn,
+        on=on,
+        status=f.status,
+        q=simplify(f.q) if f.q else None,
+        department=department,
+        domain=f.domain,
+        replacement=f.replacement,
+        limit=f.per_page,
+        offset=(f.page - 1) * f.per_page,
+    )
     return CertificatePage(items=items, total=total, page=f.page, per_page=f.per_page)
 
 
@@ -104,5 +117,6 @@ async def certificate_detail(
     if cert is None:
         raise NotFound(f"没有编号为 {code[:40]} 的证明事项")
     history = await q.history(conn, code)
-    return CertificateDetail(**{f: getattr(cert, f) for f in cert.__struct_fields__},
-                             history=history)  # fmt: skip
+    return CertificateDetail(
+        **{f: getattr(cert, f) for f in cert.__struct_fields__}, history=history
+    )

@@ -33,8 +33,12 @@ async def cli_env(database_url: str) -> AsyncIterator[dict[str, str]]:
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "registry", *args],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 async def test_export_then_import_reports_nothing_to_do(cli_env, tmp_path: Path):
@@ -48,8 +52,13 @@ async def test_export_then_import_reports_nothing_to_do(cli_env, tmp_path: Path)
 
 @pytest.mark.parametrize("fmt", ["xlsx", "json"])
 def test_export_formats(cli_env, fmt):
-    r = subprocess.run([sys.executable, "-m", "registry", "export", "--format", fmt],
-                       env=cli_env, capture_output=True, timeout=120, check=True)  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, "-m", "registry", "export", "--format", fmt],
+        env=cli_env,
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     if fmt == "json":
         assert len(json.loads(r.stdout)) == 173
     else:

@@ -42,7 +42,7 @@ async def test_edited_migration_is_refused(empty_db, settings, tmp_path: Path):
     await migrate.apply(empty_db, tmp_path)
     first = sorted(tmp_path.iterdir())[0]
     first.write_text(first.read_text() + "\n-- edited\n")
-    with pytest.raises(migrate.MigrationError, match="changed after it was applied"):
+    with pytest.raises(migrate.MigrationError, match=r"changed after it was applied"):
         await migrate.apply(empty_db, tmp_path)
 
 
@@ -50,7 +50,7 @@ async def test_failure_stops_and_rolls_back_that_file(empty_db, tmp_path: Path):
     (tmp_path / "0001_ok.sql").write_text("CREATE TABLE a (x int);")
     (tmp_path / "0002_bad.sql").write_text("CREATE TABLE b (x int); SELECT nope;")
     (tmp_path / "0003_never.sql").write_text("CREATE TABLE c (x int);")
-    with pytest.raises(migrate.MigrationError, match="0002_bad.sql"):
+    with pytest.raises(migrate.MigrationError, match=r"0002_bad\.sql"):
         await migrate.apply(empty_db, tmp_path)
     tables = {r[0] for r in await empty_db.fetch("SELECT tablename FROM pg_tables")}
     assert "a" in tables

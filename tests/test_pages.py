@@ -86,8 +86,9 @@ async def test_security_headers_on_pages_and_errors(client):
         assert h["referrer-policy"]
 
 
-@pytest.mark.parametrize(("name", "status", "n"),
-                         [("retained", "retained", 9), ("abolished", "abolished", 164)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "status", "n"), [("retained", "retained", 9), ("abolished", "abolished", 164)]
+)
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 async def test_downloads_parse_back_to_the_same_rows(client, conn, name, status, n, fmt):
     r = await client.get(f"/downloads/{name}.{fmt}")

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from registry import transfer
+from registry import sheets, transfer
 from registry.models import Status
 from registry.queries import certificates as q
 
@@ -44,7 +44,12 @@ async def test_bad_rows_are_reported_and_nothing_applies(conn):
     before = await q.max_version_id(conn)
     table = [
         HEADER,
-        row(name="新证明甲", status="保留", legal_basis="《某法》第一条", effective_from="2030-01-01"),
+        row(
+            name="新证明甲",
+            status="保留",
+            legal_basis="《某法》第一条",
+            effective_from="2030-01-01",
+        ),
         row(name="新证明乙", status="作废"),
         row(name="", status="取消"),
         row(name="新证明丙", status="取消", effective_from="2024-02-30"),
@@ -52,8 +57,11 @@ async def test_bad_rows_are_reported_and_nothing_applies(conn):
     ]
     report = await transfer.import_table(conn, table, apply=True, actor="test")
     assert [(e.row, e.message[:4]) for e in report.errors] == [
-        (3, "状态“作"), (4, "证明名称"), (5, "生效日期"), (6, "依据层级"),
-    ]  # fmt: skip
+        (3, "状态“作"),
+        (4, "证明名称"),
+        (5, "生效日期"),
+        (6, "依据层级"),
+    ]
     assert not report.applied
     assert await q.max_version_id(conn) == before
 
@@ -127,10 +135,10 @@ async def test_new_row_without_code_gets_the_next_code(conn):
 
 
 def test_formula_cells_are_neutralised_and_restored():
-    assert transfer.neutralise("=1+1") == "'=1+1"
-    assert transfer.neutralise("-x") == "'-x"
-    assert transfer.neutralise("正常") == "正常"
-    assert transfer._unneutralise("'=1+1") == "=1+1"
+    assert sheets.neutralise("=1+1") == "'=1+1"
+    assert sheets.neutralise("-x") == "'-x"
+    assert sheets.neutralise("正常") == "正常"
+    assert sheets.unneutralise("'=1+1") == "=1+1"
 
 
 def test_gb18030_csv_is_read():
@@ -140,4 +148,7 @@ def test_gb18030_csv_is_read():
 
 
 def test_replacement_methods_are_recognised():
-    assert transfer.replacement_methods("改为申请人书面声明；部门核查") == ["申请人书面承诺", "部门间核查"]
+    assert transfer.replacement_methods("改为申请人书面声明；部门核查") == [
+        "申请人书面承诺",
+        "部门间核查",
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import asyncpg
+import msgspec
 
 from registry.db import many, one
 from registry.models import Certificate, Status, Summary, Version
@@ -65,7 +66,7 @@ async def list_certificates(
     total = rows[0]["total"] if rows else 0
     if not rows and offset:
         total = await count_certificates(conn, on=on, status=status)
-    return many(Certificate, [_drop_total(r) for r in rows]), total
+    return [msgspec.convert(_drop_total(r), Certificate) for r in rows], total
 
 
 def _drop_total(row: asyncpg.Record) -> dict[str, object]:

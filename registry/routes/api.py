@@ -20,7 +20,8 @@ Req = Request[Any, Any, Any]
 
 @get("/summary", summary="清理结果汇总（按数据计算）")
 async def summary(
-    request: Req, on: Annotated[str | None, QueryParameter(description="YYYY-MM-DD，默认今天")] = None
+    request: Req,
+    on: Annotated[str | None, QueryParameter(description="YYYY-MM-DD，默认今天")] = None,
 ) -> Summary:
     errors: list[FieldError] = []
     day = views.parse_day(on, errors)
@@ -43,9 +44,15 @@ async def certificates(
     per_page: Annotated[str | None, QueryParameter(description="每页条数，1–200，默认 50")] = None,
 ) -> CertificatePage:
     filters = views.parse_filters(
-        status=status, q=q_, department=department, domain=domain, replacement=replacement,
-        on=on, page=page, per_page=per_page,
-    )  # fmt: skip
+        status=status,
+        q=q_,
+        department=department,
+        domain=domain,
+        replacement=replacement,
+        on=on,
+        page=page,
+        per_page=per_page,
+    )
     async with request.app.state.pool.acquire() as conn:
         return await views.certificate_page(conn, filters)
 
@@ -76,8 +83,10 @@ async def docs(request: Req) -> Any:
     from litestar import MediaType, Response
 
     schema = request.app.openapi_schema.to_schema()
-    return Response(render_page(request, "api/docs.html", schema=schema,
-                                json_url="/schema/openapi.json"), media_type=MediaType.HTML)  # fmt: skip
+    return Response(
+        render_page(request, "api/docs.html", schema=schema, json_url="/schema/openapi.json"),
+        media_type=MediaType.HTML,
+    )
 
 
 router = Router(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -14,9 +15,14 @@ from registry.errors import NotFound
 from registry.models import Status
 from registry.queries import certificates as q
 from registry.queries import departments as dq
-from registry.web import render_page
+from registry.web import PageCache, render_page
 
 Req = Request[Any, Any, Any]
+
+
+async def cached(request: Req, key: str, render: Callable[[], Awaitable[str]]) -> Response[bytes]:
+    pages: PageCache = request.app.state.pages
+    return await pages.respond(request, key, render)
 
 
 def _key(request: Req) -> str:
@@ -28,11 +34,9 @@ async def home(request: Req) -> Response[bytes]:
     async def render() -> str:
         async with request.app.state.pool.acquire() as conn:
             summary = await q.summary(conn, on=dt.date.today())
-        return render_page(request, "public/home.html", summary=summary,
-                           json_url="/api/v1/summary")  # fmt: skip
+        return render_page(request, "public/home.html", summary=summary, json_url="/api/v1/summary")
 
-    cache = request.app.state.pages
-    return await cache.respond(request, "home", render)  # type: ignore[no-any-return]
+    return await cached(request, "home", render)
 
 
 @get("/certificates/retained", name="public.retained", include_in_schema=False)
@@ -41,10 +45,14 @@ async def retained(request: Req) -> Response[bytes]:
         filters = views.parse_filters(status="retained", per_page=str(views.MAX_PER_PAGE))
         async with request.app.state.pool.acquire() as conn:
             page = await views.certificate_page(conn, filters)
-        return render_page(request, "public/certificates/retained.html", page=page,
-                           json_url="/api/v1/certificates?status=retained&per_page=200")  # fmt: skip
+        return render_page(
+            request,
+            "public/certificates/retained.html",
+            page=page,
+            json_url="/api/v1/certificates?status=retained&per_page=200",
+        )
 
-    return await request.app.state.pages.respond(request, "retained", render)  # type: ignore[no-any-return]
+    return await cached(request, "retained", render)
 
 
 @get("/certificates/abolished", name="public.abolished", include_in_schema=False)
@@ -56,8 +64,13 @@ async def abolished(
     replacement: FromQuery[str | None] = None,
     page: FromQuery[str | None] = None,
 ) -> Response[bytes]:
-    args = {"q": q_, "department": department, "domain": domain,
-            "replacement": replacement, "page": page}  # fmt: skip
+    args = {
+        "q": q_,
+        "department": department,
+        "domain": domain,
+        "replacement": replacement,
+        "page": page,
+    }
     filters = views.parse_filters(status="abolished", **args)
 
     async def render() -> str:
@@ -68,14 +81,18 @@ async def abolished(
         given = {k: v for k, v in args.items() if v and k != "page"}
         dep_names = {d.name for d in departments}
         return render_page(
-            request, "public/certificates/abolished.html", page=result, filters=filters,
-            facets=facets, departments=[d for d in departments if d.name in facets["departments"]]
+            request,
+            "public/certificates/abolished.html",
+            page=result,
+            filters=filters,
+            facets=facets,
+            departments=[d for d in departments if d.name in facets["departments"]]
             or [d for d in departments if d.name in dep_names],
             query=urlencode(given),
             json_url="/api/v1/certificates?" + urlencode({"status": "abolished", **given}),
-        )  # fmt: skip
+        )
 
-    return await request.app.state.pages.respond(request, _key(request), render)  # type: ignore[no-any-return]
+    return await cached(request, _key(request), render)
 
 
 @get("/certificates/{code:str}", name="public.certificate", include_in_schema=False)
@@ -83,10 +100,14 @@ async def certificate(request: Req, code: FromPath[str]) -> Response[bytes]:
     async def render() -> str:
         async with request.app.state.pool.acquire() as conn:
             item = await views.certificate_detail(conn, code)
-        return render_page(request, "public/certificates/detail.html", item=item,
-                           json_url=f"/api/v1/certificates/{code}")  # fmt: skip
+        return render_page(
+            request,
+            "public/certificates/detail.html",
+            item=item,
+            json_url=f"/api/v1/certificates/{code}",
+        )
 
-    return await request.app.state.pages.respond(request, "item|" + code, render)  # type: ignore[no-any-return]
+    return await cached(request, "item|" + code, render)
 
 
 DOWNLOADS = {
@@ -97,8 +118,10 @@ DOWNLOADS = {
     "all.csv": (None, "csv"),
     "all.xlsx": (None, "xlsx"),
 }
-MEDIA = {"csv": "text/csv; charset=utf-8",
-         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}  # fmt: skip
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 @get("/downloads/{filename:str}", name="public.download", include_in_schema=False)
