@@ -18,6 +18,7 @@ from litestar.static_files import create_static_files_router
 from registry import errors
 from registry.db import Pool, create_pool
 from registry.listen import listen_for_changes
+from registry.lookup import Lookup
 from registry.routes import api, public
 from registry.settings import PROJECT_ROOT, Settings
 from registry.web import PageCache, add_security_headers, make_environment
@@ -29,6 +30,7 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
         {
             "settings": settings,
             "pages": PageCache(),
+            "lookup": Lookup(),
             "jinja": make_environment(settings.templates_dir),
         }
     )
@@ -86,9 +88,15 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
     )
 
 
+def list_changed(state: State) -> None:
+    """Drop what this worker derived from the list; other workers hear it by NOTIFY."""
+    state.pages.clear()
+    state.lookup.clear()
+
+
 def on_list_changed(app: Litestar) -> Any:
     def changed() -> None:
-        app.state.pages.clear()
+        list_changed(app.state)
 
     return changed
 

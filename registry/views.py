@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import asyncpg
 
+from registry.checker import Index, Question, Verdict, decide, search
 from registry.errors import InvalidInput, NotFound
+from registry.lookup import Lookup
 from registry.models import (
     CertificateDetail,
     CertificatePage,
@@ -87,7 +90,10 @@ def _clean(text: str | None) -> str | None:
     return text[:200] or None
 
 
-async def certificate_page(conn: asyncpg.Connection, f: ListFilters) -> CertificatePage:
+async def certificate_page(
+    conn: asyncpg.Connection, f: ListFilters, index: Index | None = None
+) -> CertificatePage:
+    """One page of the list; q also finds Traditional, pinyin and alias spellings via the index."""
     on = f.on or dt.date.today()
     department = f.department
     if department:
@@ -98,6 +104,7 @@ async def certificate_page(conn: asyncpg.Connection, f: ListFilters) -> Certific
         on=on,
         status=f.status,
         q=simplify(f.q) if f.q else None,
+        codes=search(f.q, index) if f.q and index else None,
         department=department,
         domain=f.domain,
         replacement=f.replacement,
@@ -120,3 +127,39 @@ async def certificate_detail(
     return CertificateDetail(
         **{f: getattr(cert, f) for f in cert.__struct_fields__}, history=history
     )
+
+
+MAX_NAME = 100
+
+
+def parse_question(
+    name: str | None, matter: str | None, department: str | None, on: str | None
+) -> tuple[Question, dt.date | None]:
+    """Query-string text to a checker question; the name is the only required field."""
+    errors: list[FieldError] = []
+    name = (name or "").strip()
+    if not name:
+        errors.append(FieldError("name", "请输入被要求提供的证明名称"))
+    elif len(name) > MAX_NAME:
+        errors.append(FieldError("name", f"证明名称不能超过 {MAX_NAME} 个字"))
+    for field, value in (("matter", matter), ("department", department)):
+        if value and len(value) > MAX_NAME:
+            errors.append(FieldError(field, f"不能超过 {MAX_NAME} 个字"))
+    day = parse_day(on, errors)
+    if errors:
+        raise InvalidInput(errors)
+    question = Question(name=name, matter=_clean(matter), department=_clean(department))
+    return question, day
+
+
+async def check(pool: Any, lookup: Lookup, question: Question, on: dt.date | None) -> Verdict:
+    index = await lookup.index(pool, on or dt.date.today())
+    return decide(question, index)
+
+
+async def index_for(request: Any, f: ListFilters) -> Index | None:
+    """The checker index, only when a list search needs it."""
+    if not f.q:
+        return None
+    lookup: Lookup = request.app.state.lookup
+    return await lookup.index(request.app.state.pool, f.on or dt.date.today())

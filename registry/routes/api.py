@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from litestar import Request, Router, get
+import msgspec
+from litestar import MediaType, Request, Response, Router, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
 from registry import views
+from registry.checker import Verdict
 from registry.errors import InvalidInput
+from registry.lookup import Lookup
 from registry.models import CertificateDetail, CertificatePage, Department, FieldError, Summary
 from registry.queries import certificates as q
 from registry.queries import departments as dq
@@ -53,8 +57,9 @@ async def certificates(
         page=page,
         per_page=per_page,
     )
+    index = await views.index_for(request, filters)
     async with request.app.state.pool.acquire() as conn:
-        return await views.certificate_page(conn, filters)
+        return await views.certificate_page(conn, filters, index)
 
 
 @get("/certificates/{code:str}", summary="单个证明事项及其版本历史")
@@ -71,6 +76,35 @@ async def certificate(
         return await views.certificate_detail(conn, code, day)
 
 
+@get(
+    "/check",
+    summary="能不能要求我提供这个证明？",
+    responses={200: ResponseSpec(data_container=Verdict, description="判断结果")},
+)
+async def check(
+    request: Req,
+    name: Annotated[
+        str | None, QueryParameter(description="证明名称（简繁体、别名、拼音均可）")
+    ] = None,
+    matter: Annotated[str | None, QueryParameter(description="办理事项（可选）")] = None,
+    department: Annotated[str | None, QueryParameter(description="索要单位（可选）")] = None,
+    on: Annotated[
+        str | None, QueryParameter(description="YYYY-MM-DD，按当日有效的清单判断")
+    ] = None,
+) -> Response[bytes]:
+    """Repeat questions are answered from memory: most people ask about a few certificates."""
+    lookup: Lookup = request.app.state.lookup
+    key = dt.date.today().isoformat().encode() + request.scope["query_string"]
+    body = lookup.answers.get(key)
+    if body is None:
+        generation = lookup.generation
+        question, day = views.parse_question(name, matter, department, on)
+        verdict = await views.check(request.app.state.pool, lookup, question, day)
+        body = msgspec.json.encode(verdict)
+        lookup.remember(key, body, generation)
+    return Response(body, media_type=MediaType.JSON)
+
+
 @get("/departments", summary="部门与乡镇（街道）")
 async def departments(request: Req) -> list[Department]:
     async with request.app.state.pool.acquire() as conn:
@@ -80,8 +114,6 @@ async def departments(request: Req) -> list[Department]:
 @get("/api/docs", name="api.docs", include_in_schema=False)
 async def docs(request: Req) -> Any:
     """API documentation rendered on the server from our own OpenAPI: no CDN needed."""
-    from litestar import MediaType, Response
-
     schema = request.app.openapi_schema.to_schema()
     return Response(
         render_page(request, "api/docs.html", schema=schema, json_url="/schema/openapi.json"),
@@ -90,5 +122,7 @@ async def docs(request: Req) -> Any:
 
 
 router = Router(
-    path="/api/v1", route_handlers=[summary, certificates, certificate, departments], tags=["v1"]
+    path="/api/v1",
+    route_handlers=[summary, certificates, certificate, check, departments],
+    tags=["v1"],
 )

@@ -7,11 +7,11 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from litestar import Request, Response, Router, get
+from litestar import MediaType, Request, Response, Router, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from registry import transfer, views
-from registry.errors import NotFound
+from registry.errors import InvalidInput, NotFound
 from registry.models import Status
 from registry.queries import certificates as q
 from registry.queries import departments as dq
@@ -74,8 +74,9 @@ async def abolished(
     filters = views.parse_filters(status="abolished", **args)
 
     async def render() -> str:
+        index = await views.index_for(request, filters)
         async with request.app.state.pool.acquire() as conn:
-            result = await views.certificate_page(conn, filters)
+            result = await views.certificate_page(conn, filters, index)
             facets = await q.facets(conn, on=dt.date.today(), status="abolished")
             departments = await dq.list_departments(conn)
         given = {k: v for k, v in args.items() if v and k != "page"}
@@ -108,6 +109,37 @@ async def certificate(request: Req, code: FromPath[str]) -> Response[bytes]:
         )
 
     return await cached(request, "item|" + code, render)
+
+
+@get("/check", name="public.check", include_in_schema=False)
+async def check(
+    request: Req,
+    name: FromQuery[str | None] = None,
+    matter: FromQuery[str | None] = None,
+    department: FromQuery[str | None] = None,
+    on: FromQuery[str | None] = None,
+) -> Response[bytes]:
+    """The verdict page: one plain sentence, the basis or the abolition, a complaint button."""
+    try:
+        question, day = views.parse_question(name, matter, department, on)
+    except InvalidInput as exc:
+        html = render_page(
+            request, "public/check.html", verdict=None, question=None, errors=exc.errors
+        )
+        return Response(html.encode(), status_code=400, media_type=MediaType.HTML)
+
+    async def render() -> str:
+        lookup = request.app.state.lookup
+        verdict = await views.check(request.app.state.pool, lookup, question, day)
+        return render_page(
+            request,
+            "public/check.html",
+            verdict=verdict,
+            question=question,
+            json_url="/api/v1/check?" + request.url.query,
+        )
+
+    return await cached(request, _key(request), render)
 
 
 DOWNLOADS = {
@@ -146,4 +178,4 @@ def _quote(text: str) -> str:
     return quote(text)
 
 
-router = Router(path="/", route_handlers=[home, retained, abolished, certificate, download])
+router = Router(path="/", route_handlers=[home, retained, abolished, certificate, check, download])

@@ -1,0 +1,261 @@
+"""Can they ask me for this certificate? A pure decision over an in-memory index: no I/O.
+
+Safety rule: may_require is true only for a confident match to a retained item listed for the
+matter asked about (or when no matter is given). Weak or ambiguous matches answer `unlisted`
+with candidates, never a guess that lets a department demand something.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from enum import StrEnum
+from urllib.parse import urlencode
+
+import msgspec
+
+from registry.models import Certificate, Status
+from registry.textnorm import bigrams, compact, core, is_latin, pinyin
+
+EXACT = 0.9  # scores from here up come from a name, alias, normalised form or pinyin key
+CONFIDENT = 0.8  # fuzzy similarity from which a match counts as the item meant
+SHOWN = 0.4  # lowest score offered as "did you mean"
+MAX_CANDIDATES = 5
+MAX_FUZZY = 60  # labels scored exactly after the bigram pre-filter
+PHRASE_PINYIN_LIMIT = 20_000  # context-aware pinyin is slow; big lists read per character
+
+
+class VerdictKind(StrEnum):
+    RETAINED = "retained"
+    RETAINED_OTHER_MATTER = "retained_other_matter"
+    ABOLISHED = "abolished"
+    UNLISTED = "unlisted"
+
+
+class Candidate(msgspec.Struct):
+    code: str
+    name: str
+    status: Status
+    score: float
+
+
+class Verdict(msgspec.Struct, kw_only=True):
+    verdict: VerdictKind
+    may_require: bool
+    certificate: Certificate | None
+    candidates: list[Candidate]
+    explanation: str
+    complaint_url: str | None
+
+
+class Question(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    matter: str | None = None
+    department: str | None = None
+
+
+class Index:
+    """The list in force on one date, keyed every way a person may type a name."""
+
+    def __init__(self, certs: list[Certificate], on: dt.date) -> None:
+        self.on = on
+        self.certs = {c.code: c for c in certs}
+        self.matters = {c.code: [compact(m) for m in c.matters] for c in certs}
+        self.exact: dict[str, set[str]] = defaultdict(set)
+        self.cores: dict[str, set[str]] = defaultdict(set)
+        self.latin: dict[str, set[str]] = defaultdict(set)
+        self.labels: list[tuple[str, str]] = []  # (core, code) for fuzzy matching
+        self.grams: dict[str, list[int]] = defaultdict(list)
+        phrase = len(certs) <= PHRASE_PINYIN_LIMIT
+        for c in certs:
+            for label in [c.name, *c.aliases]:
+                self._add(c.code, label, phrase)
+
+    def _add(self, code: str, label: str, phrase: bool) -> None:
+        full, stem = compact(label), core(label)
+        self.exact[full].add(code)
+        self.cores[stem].add(code)
+        for text in {full, stem}:
+            for key in pinyin(text, phrase=phrase) + (pinyin(text) if phrase else ()):
+                if len(key) >= 3:
+                    self.latin[key].add(code)
+        n = len(self.labels)
+        self.labels.append((stem, code))
+        for g in bigrams(stem):
+            self.grams[g].append(n)
+
+    def __len__(self) -> int:
+        return len(self.certs)
+
+
+def decide(q: Question, index: Index) -> Verdict:
+    """The verdict for one question against the list in force on index.on."""
+    matches, confident = _match(q.name, index)
+    best = max(matches.values(), default=0.0)
+    top = sorted(code for code, s in matches.items() if s >= best - 1e-9)
+    if 0 < best < 1.0:
+        # Matched loosely: show look-alikes too (a retained item beside abolished namesakes).
+        for code, s in _fuzzy(core(q.name), index).items():
+            matches.setdefault(code, min(s, best - 0.01))
+    candidates = _candidates(matches, index)
+    if not confident:
+        return _unlisted(q, candidates, ambiguous=False)
+    verdict = _resolve(q, top, candidates, index)
+    if verdict.may_require and best < EXACT:
+        # A near miss never licenses a demand: ask the person to confirm the name first.
+        return _unlisted(q, candidates, ambiguous=True)
+    return verdict
+
+
+def search(text: str, index: Index) -> list[str]:
+    """Codes a list search means: the same keys as decide(), looser, for browsing only."""
+    matches, _ = _match(text, index)
+    stem = core(text)
+    if stem and not is_latin(stem):
+        for code, s in _fuzzy(stem, index).items():
+            matches.setdefault(code, s)
+    return [code for code, s in matches.items() if s >= SHOWN]
+
+
+def _match(name: str, index: Index) -> tuple[dict[str, float], bool]:
+    """Scores by code, and whether the best is confident enough to name the item."""
+    full, stem = compact(name), core(name)
+    if not full:
+        return {}, False
+    for table, key, score in ((index.exact, full, 1.0), (index.cores, stem, 0.95)):
+        if key in table:
+            return dict.fromkeys(table[key], score), True
+    if is_latin(full):
+        hit = index.latin.get(full)
+        return (dict.fromkeys(hit, 0.9), True) if hit else ({}, False)
+    scores = _fuzzy(stem, index)
+    return scores, bool(scores) and max(scores.values()) >= CONFIDENT
+
+
+def _fuzzy(stem: str, index: Index) -> dict[str, float]:
+    shared: Counter[int] = Counter()
+    for g in bigrams(stem):
+        shared.update(index.grams.get(g, ()))
+    scores: dict[str, float] = {}
+    for n, _ in shared.most_common(MAX_FUZZY):
+        label, code = index.labels[n]
+        s = similarity(stem, label)
+        if s > scores.get(code, 0.0):
+            scores[code] = s
+    return scores
+
+
+def similarity(a: str, b: str) -> float:
+    """The best of edit-distance ratio, bigram overlap and containment, in [0, 1]."""
+    if a == b:
+        return 1.0
+    lev = 1 - levenshtein(a, b) / max(len(a), len(b))
+    ga, gb = bigrams(a), bigrams(b)
+    dice = 2 * len(ga & gb) / (len(ga) + len(gb)) if ga and gb else 0.0
+    # A fragment ("犯罪") suggests the item but never names it.
+    contained = 0.5 + 0.25 * min(len(a), len(b)) / max(len(a), len(b)) if a in b or b in a else 0
+    return round(max(lev, dice, contained), 3)
+
+
+def levenshtein(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _candidates(matches: dict[str, float], index: Index) -> list[Candidate]:
+    ranked = sorted(matches.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [
+        Candidate(code, index.certs[code].name, index.certs[code].status, round(score, 2))
+        for code, score in ranked[:MAX_CANDIDATES]
+        if score >= SHOWN
+    ]
+
+
+def _for_matter(codes: list[str], q: Question, index: Index) -> list[str]:
+    want = compact(q.matter or "")
+    if not want:  # no matter, or only punctuation: nothing to narrow by
+        return codes
+    return [c for c in codes if any(want in m or m in want for m in index.matters[c] if m)]
+
+
+def _resolve(q: Question, top: list[str], candidates: list[Candidate], index: Index) -> Verdict:
+    certs = [index.certs[c] for c in sorted(top)]
+    statuses = {c.status for c in certs}
+    if statuses == {Status.ABOLISHED}:
+        chosen = _for_matter([c.code for c in certs], q, index) or [certs[0].code]
+        return _verdict(VerdictKind.ABOLISHED, q, index.certs[chosen[0]], candidates, index)
+    listed = _for_matter([c.code for c in certs], q, index)
+    if statuses == {Status.RETAINED}:
+        if listed:
+            return _verdict(VerdictKind.RETAINED, q, index.certs[listed[0]], candidates, index)
+        return _verdict(VerdictKind.RETAINED_OTHER_MATTER, q, certs[0], candidates, index)
+    # Retained and abolished items share the name: only the matter can tell them apart.
+    if q.matter and len(listed) == 1:
+        cert = index.certs[listed[0]]
+        kind = VerdictKind.RETAINED if cert.status is Status.RETAINED else VerdictKind.ABOLISHED
+        return _verdict(kind, q, cert, candidates, index)
+    return _unlisted(q, candidates, ambiguous=True)
+
+
+def _verdict(
+    kind: VerdictKind, q: Question, cert: Certificate, candidates: list[Candidate], index: Index
+) -> Verdict:
+    others = [c for c in candidates if c.code != cert.code]
+    may = kind is VerdictKind.RETAINED
+    return Verdict(
+        verdict=kind,
+        may_require=may,
+        certificate=cert,
+        candidates=others,
+        explanation=explain(kind, q, cert),
+        complaint_url=None if may else complaint_url(q, cert.name),
+    )
+
+
+def _unlisted(q: Question, candidates: list[Candidate], *, ambiguous: bool) -> Verdict:
+    return Verdict(
+        verdict=VerdictKind.UNLISTED,
+        may_require=False,
+        certificate=None,
+        candidates=candidates,
+        explanation=explain(VerdictKind.UNLISTED, q, None, ambiguous=ambiguous),
+        complaint_url=complaint_url(q, q.name.strip()),
+    )
+
+
+def explain(
+    kind: VerdictKind, q: Question, cert: Certificate | None, *, ambiguous: bool = False
+) -> str:
+    """One plain sentence first (可以要求 / 不得要求), then what to do."""
+    if kind is VerdictKind.UNLISTED or cert is None:
+        name = q.name.strip()[:50]
+        if ambiguous:
+            return (
+                f"不得要求：清单上没有与“{name}”完全一致的证明，无法确定是哪一项，"
+                "在确认之前不得索要。请从下面的候选中点选准确名称再查。"
+            )
+        return f"不得要求：“{name}”不在证明事项清单上，清单之外一律不得索要。"
+    matters = "、".join(cert.matters) or "清单列明的事项"
+    if kind is VerdictKind.RETAINED:
+        given = compact(q.matter or "")
+        scope = f"办理“{q.matter}”时可以索要" if given else f"只能在办理{matters}时索要"
+        return f"可以要求：“{cert.name}”在保留清单上（依据：{cert.legal_basis}），{scope}。"
+    if kind is VerdictKind.RETAINED_OTHER_MATTER:
+        return (
+            f"不得要求：“{cert.name}”虽在保留清单上，但只能在办理{matters}时索要，"
+            f"办理“{q.matter}”不得索要。"
+        )
+    when = f"自{cert.effective_from}起" if cert.effective_from else ""
+    doc = f"（{cert.decision_doc}）" if cert.decision_doc else ""
+    instead = f"办理时应改为：{cert.replacement}。" if cert.replacement else ""
+    return f"不得要求：“{cert.name}”{when}已经取消{doc}。{instead}"
+
+
+def complaint_url(q: Question, name: str) -> str:
+    params = {"certificate_name": name, "matter": q.matter or "", "department": q.department or ""}
+    return "/complaints/new?" + urlencode({k: v for k, v in params.items() if v})
