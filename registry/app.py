@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
@@ -19,9 +20,11 @@ from registry import errors
 from registry.db import Pool, create_pool
 from registry.listen import listen_for_changes
 from registry.lookup import Lookup
-from registry.routes import api, public
+from registry.routes import api, complaints, public
 from registry.settings import PROJECT_ROOT, Settings
 from registry.web import PageCache, add_security_headers, make_environment
+
+MAX_BODY = 1024 * 1024  # the largest legitimate body is a list import (XLSX)
 
 
 def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
@@ -66,14 +69,26 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
         route_handlers=[
             public.router,
             api.router,
+            complaints.router,
             api.docs,
             create_static_files_router(
-                path="/static", directories=[PROJECT_ROOT / "static"], include_in_schema=False
+                path="/static",
+                directories=[PROJECT_ROOT / "static"],
+                include_in_schema=False,
+                opt={"exclude_from_csrf": True},
             ),
         ],
         state=state,
         lifespan=[lifespan],
         before_send=[add_security_headers],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key or "tests-only",
+            cookie_httponly=True,
+            cookie_samesite="strict",
+            cookie_secure=settings.secure_cookies,
+            cookie_path="/",
+        ),
+        request_max_body_size=MAX_BODY,
         exception_handlers={HTTPException: errors.handle, Exception: errors.handle},
         openapi_config=OpenAPIConfig(
             title="长垣县证明事项清单 API",

@@ -118,3 +118,116 @@ class ErrorBody(msgspec.Struct):
     status: int
     error: str
     errors: list[FieldError] = []
+
+
+# ---- complaints ------------------------------------------------------------------------
+
+
+class ComplaintStatus(StrEnum):
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    ASSIGNED = "assigned"
+    REPLIED = "replied"
+    CLOSED = "closed"
+
+
+COMPLAINT_STATUS_LABELS = {
+    ComplaintStatus.SUBMITTED: "已提交，待受理",
+    ComplaintStatus.ACCEPTED: "已受理",
+    ComplaintStatus.REJECTED: "不予受理",
+    ComplaintStatus.ASSIGNED: "已转办，部门办理中",
+    ComplaintStatus.REPLIED: "部门已反馈",
+    ComplaintStatus.CLOSED: "已办结",
+}
+
+
+class Classification(StrEnum):
+    ABOLISHED = "abolished"
+    UNLISTED = "unlisted"
+    RETAINED_OUT_OF_SCOPE = "retained_out_of_scope"
+    RETAINED_IN_SCOPE = "retained_in_scope"
+
+
+CLASSIFICATION_LABELS = {
+    Classification.ABOLISHED: "索要已取消的证明",
+    Classification.UNLISTED: "索要清单之外的证明",
+    Classification.RETAINED_OUT_OF_SCOPE: "保留证明，但用于清单未列明的事项",
+    Classification.RETAINED_IN_SCOPE: "保留证明，在列明事项中索要",
+}
+
+
+class Disclosure(StrEnum):
+    NAMED = "named"
+    CONFIDENTIAL = "confidential"
+    ANONYMOUS = "anonymous"
+
+
+class ContactIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+class ComplaintIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A complaint as sent: every field optional here so each gets its own clear error."""
+
+    department: str | None = None
+    department_other: str | None = None
+    certificate_name: str | None = None
+    matter: str | None = None
+    demanded_on: str | None = None
+    place: str | None = None
+    description: str | None = None
+    disclosure: str | None = None
+    contact: ContactIn | None = None
+
+
+class NewComplaint(msgspec.Struct, kw_only=True):
+    """A complaint that passed validation."""
+
+    department_code: str | None
+    department_other: str
+    certificate_name: str
+    matter: str
+    demanded_on: dt.date
+    place: str
+    description: str
+    disclosure: Disclosure
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+
+
+class Receipt(msgspec.Struct, kw_only=True):
+    reference: str
+    access_code: str
+    status: ComplaintStatus
+    classification: Classification
+    deadline: dt.date
+
+
+class TimelineEvent(msgspec.Struct, kw_only=True):
+    at: dt.datetime
+    kind: str
+    status_to: str | None
+    note: str
+
+
+class ComplaintPublic(msgspec.Struct, kw_only=True):
+    """What the complainant sees: never contact data."""
+
+    reference: str
+    status: ComplaintStatus
+    classification: Classification
+    certificate_name: str
+    certificate_code: str | None
+    department: str
+    matter: str
+    demanded_on: dt.date
+    place: str
+    description: str
+    submitted_at: dt.datetime
+    accept_due: dt.date
+    reply_due: dt.date
+    timeline: list[TimelineEvent] = []

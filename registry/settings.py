@@ -24,6 +24,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     migrations_dir: Path = PROJECT_ROOT / "sql" / "migrations"
     listen_for_changes: bool = True
     allowed_hosts: list[str] = []
+    secure_cookies: bool = False
+    # (hits, seconds) per client address, shared by all workers through PostgreSQL.
+    filing_limit: tuple[int, int] = (10, 600)
+    tracking_limit: tuple[int, int] = (30, 600)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -32,10 +36,38 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return cls(
             database_url=env.get("DATABASE_URL") or None,
             home=home,
-            # A per-process random key is safe: sessions live in PostgreSQL, not in cookies.
-            secret_key=env.get("REGISTRY_SECRET_KEY") or secrets.token_hex(32),
+            secret_key=env.get("REGISTRY_SECRET_KEY") or _local_secret(home),
             debug=env.get("REGISTRY_DEBUG", "") == "1",
             pool_min=int(env.get("REGISTRY_POOL_MIN", "1")),
             pool_max=int(env.get("REGISTRY_POOL_MAX", "10")),
             allowed_hosts=[h for h in env.get("REGISTRY_ALLOWED_HOSTS", "").split(",") if h],
+            secure_cookies=env.get("REGISTRY_HTTPS", "") == "1",
+            filing_limit=_limit(env.get("REGISTRY_FILING_LIMIT"), (10, 600)),
+            tracking_limit=_limit(env.get("REGISTRY_TRACKING_LIMIT"), (30, 600)),
         )
+
+
+def _limit(text: str | None, default: tuple[int, int]) -> tuple[int, int]:
+    """'HITS/SECONDS', e.g. '10/600'."""
+    if not text:
+        return default
+    hits, seconds = text.split("/")
+    return int(hits), int(seconds)
+
+
+def _local_secret(home: Path) -> str:
+    """One key per installation, shared by its workers; set REGISTRY_SECRET_KEY on clusters."""
+    path = home / "secret_key"
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        tmp = home / f".secret_key.{os.getpid()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)  # atomic: the first worker's key wins, whole
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()

@@ -12,7 +12,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Request, Response
 from litestar.types import Message, Scope
 
-from registry.models import STATUS_LABELS, Status
+from registry.models import (
+    CLASSIFICATION_LABELS,
+    COMPLAINT_STATUS_LABELS,
+    STATUS_LABELS,
+    Status,
+)
 
 SECURITY_HEADERS = [
     (
@@ -41,7 +46,12 @@ def make_environment(directory: Path) -> Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.globals.update(Status=Status, STATUS_LABELS=STATUS_LABELS)
+    env.globals.update(
+        Status=Status,
+        STATUS_LABELS=STATUS_LABELS,
+        COMPLAINT_STATUS_LABELS=COMPLAINT_STATUS_LABELS,
+        CLASSIFICATION_LABELS=CLASSIFICATION_LABELS,
+    )
     env.filters["pct"] = lambda x: f"{x * 100:.1f}"
     return env
 

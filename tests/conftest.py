@@ -20,7 +20,7 @@ TEST_DB = "registry_test"
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return Settings(listen_for_changes=False)
+    return Settings(listen_for_changes=False, secret_key="test-secret")
 
 
 @pytest.fixture(scope="session")

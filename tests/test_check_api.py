@@ -19,8 +19,14 @@ async def check(client, **params):
 
 async def test_check_shape(client):
     body = await check(client, name="無犯罪記錄證明")
-    assert set(body) == {"verdict", "may_require", "certificate", "candidates", "explanation",
-                         "complaint_url"}  # fmt: skip
+    assert set(body) == {
+        "verdict",
+        "may_require",
+        "certificate",
+        "candidates",
+        "explanation",
+        "complaint_url",
+    }
     assert body["verdict"] == "abolished" and body["may_require"] is False
     assert body["certificate"]["code"] == "CY-ZM-014"
     assert body["complaint_url"].startswith("/complaints/new?")
@@ -38,8 +44,9 @@ async def test_retained_and_matter(client):
     assert other["verdict"] == "retained_other_matter" and other["may_require"] is False
 
 
-@pytest.mark.parametrize("params", [{}, {"name": ""}, {"name": "x" * 101},
-                                    {"name": "良民证", "on": "2020-02-30"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "params", [{}, {"name": ""}, {"name": "x" * 101}, {"name": "良民证", "on": "2020-02-30"}]
+)
 async def test_bad_questions_get_400_with_fields(client, params):
     r = await client.get("/api/v1/check", params=params)
     assert r.status_code == 400

@@ -6,17 +6,27 @@ import datetime as dt
 from typing import Annotated, Any
 
 import msgspec
-from litestar import MediaType, Request, Response, Router, get
+from litestar import MediaType, Request, Response, Router, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
-from registry import views
+from registry import complaints, views
 from registry.checker import Verdict
-from registry.errors import InvalidInput
+from registry.errors import InvalidInput, NotFound
 from registry.lookup import Lookup
-from registry.models import CertificateDetail, CertificatePage, Department, FieldError, Summary
+from registry.models import (
+    CertificateDetail,
+    CertificatePage,
+    ComplaintIn,
+    ComplaintPublic,
+    Department,
+    FieldError,
+    Receipt,
+    Summary,
+)
 from registry.queries import certificates as q
 from registry.queries import departments as dq
+from registry.routes.complaints import limit, submit
 from registry.web import render_page
 
 Req = Request[Any, Any, Any]
@@ -105,13 +115,60 @@ async def check(
     return Response(body, media_type=MediaType.JSON)
 
 
+@post(
+    "/complaints",
+    status_code=201,
+    summary="投诉举报：被索要已取消或清单外的证明",
+    description="需要请求头 Idempotency-Key：重试时带同一个键，只会生成一件投诉并返回同一回执。",
+    responses={201: ResponseSpec(data_container=Receipt, description="回执：查询编号与查询码")},
+)
+async def file_complaint(
+    request: Req,
+    data: JSONBody[ComplaintIn],
+    idempotency_key: Annotated[
+        str | None, HeaderParameter(name="Idempotency-Key", description="每份投诉一个唯一值")
+    ] = None,
+) -> Response[bytes]:
+    key = (idempotency_key or "").strip()
+    if not complaints.KEY_RE.match(key):
+        raise InvalidInput(
+            [FieldError("Idempotency-Key", "请求头 Idempotency-Key 必填：1–255 个可见 ASCII 字符")]
+        )
+    receipt, replayed = await submit(request, data, key)
+    headers = {"idempotent-replayed": "true"} if replayed else {}
+    return Response(
+        msgspec.json.encode(receipt), status_code=201, media_type=MediaType.JSON, headers=headers
+    )
+
+
+@get(
+    "/complaints/{reference:str}",
+    summary="查询投诉办理进度（不含联系方式）",
+    responses={200: ResponseSpec(data_container=ComplaintPublic, description="办理进度")},
+)
+async def complaint_status(
+    request: Req,
+    reference: FromPath[str],
+    access_code: Annotated[
+        str | None, HeaderParameter(name="X-Access-Code", description="提交时给出的查询码")
+    ] = None,
+) -> ComplaintPublic:
+    """Unknown reference and wrong code give the same 404."""
+    await limit(request, "track", request.app.state.settings.tracking_limit)
+    async with request.app.state.pool.acquire() as conn:
+        found = await complaints.track(conn, reference[:40], (access_code or "")[:40])
+    if found is None:
+        raise NotFound("查询编号或查询码不正确")
+    return found
+
+
 @get("/departments", summary="部门与乡镇（街道）")
 async def departments(request: Req) -> list[Department]:
     async with request.app.state.pool.acquire() as conn:
         return await dq.list_departments(conn)
 
 
-@get("/api/docs", name="api.docs", include_in_schema=False)
+@get("/api/docs", name="api.docs", include_in_schema=False, opt={"exclude_from_csrf": True})
 async def docs(request: Req) -> Any:
     """API documentation rendered on the server from our own OpenAPI: no CDN needed."""
     schema = request.app.openapi_schema.to_schema()
@@ -123,6 +180,15 @@ async def docs(request: Req) -> Any:
 
 router = Router(
     path="/api/v1",
-    route_handlers=[summary, certificates, certificate, check, departments],
+    opt={"exclude_from_csrf": True},  # no cookies here: Idempotency-Key and access codes instead
+    route_handlers=[
+        summary,
+        certificates,
+        certificate,
+        check,
+        departments,
+        file_complaint,
+        complaint_status,
+    ],
     tags=["v1"],
 )

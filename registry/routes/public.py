@@ -178,4 +178,9 @@ def _quote(text: str) -> str:
     return quote(text)
 
 
-router = Router(path="/", route_handlers=[home, retained, abolished, certificate, check, download])
+router = Router(
+    path="/",
+    # Cacheable pages: no CSRF cookie to set, no form to protect.
+    opt={"exclude_from_csrf": True},
+    route_handlers=[home, retained, abolished, certificate, check, download],
+)

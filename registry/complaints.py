@@ -1,0 +1,266 @@
+"""Filing and tracking complaints: validation, classification, idempotent one-transaction filing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+
+import asyncpg
+import msgspec
+
+from registry import audit
+from registry.checker import Verdict, VerdictKind
+from registry.models import (
+    Classification,
+    ComplaintIn,
+    ComplaintPublic,
+    ComplaintStatus,
+    Disclosure,
+    FieldError,
+    NewComplaint,
+    Receipt,
+)
+from registry.queries import complaints as q
+from registry.workdays import Overrides, add_workdays
+
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
+ACCEPT_DAYS = 1
+REPLY_DAYS = 15
+LIMITS = {
+    "department_other": 100,
+    "certificate_name": 100,
+    "matter": 100,
+    "place": 200,
+    "description": 2000,
+    "name": 50,
+    "phone": 30,
+    "email": 254,
+}
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{5,28}[0-9]$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
+OTHER = "other"
+
+
+class IdempotencyConflict(Exception):
+    """The key was used before with a different complaint."""
+
+
+def _text(value: str | None, field: str, errors: list[FieldError], *, required: str = "") -> str:
+    text = (value or "").strip()
+    if not text and required:
+        errors.append(FieldError(field, required))
+    elif len(text) > LIMITS.get(field.removeprefix("contact."), 10_000):
+        errors.append(FieldError(field, f"不能超过 {LIMITS[field.removeprefix('contact.')]} 个字"))
+    return text
+
+
+def validate(
+    raw: ComplaintIn, departments: set[str], today: dt.date
+) -> NewComplaint | list[FieldError]:
+    """Every field checked at once, so the person sees every problem in one go."""
+    errors: list[FieldError] = []
+    dep = (raw.department or "").strip()
+    other = _text(raw.department_other, "department_other", errors)
+    if not dep:
+        errors.append(FieldError("department", "请选择向您索要证明的单位"))
+    elif dep == OTHER:
+        if not other:
+            errors.append(FieldError("department_other", "请填写索要证明的单位名称"))
+    elif dep not in departments:
+        errors.append(FieldError("department", "没有这个单位，请从列表中选择，或选“其他”并填写"))
+    name = _text(
+        raw.certificate_name, "certificate_name", errors, required="请填写被索要的证明名称"
+    )
+    matter = _text(raw.matter, "matter", errors)
+    place = _text(raw.place, "place", errors)
+    description = _text(raw.description, "description", errors)
+    demanded_on = _demand_date(raw.demanded_on, today, errors)
+    disclosure = _disclosure(raw, errors)
+    contact = raw.contact
+    cname = _text(contact.name if contact else None, "contact.name", errors)
+    phone = _text(contact.phone if contact else None, "contact.phone", errors)
+    email = _text(contact.email if contact else None, "contact.email", errors)
+    if phone and not PHONE_RE.match(phone):
+        errors.append(FieldError("contact.phone", "电话号码格式不对"))
+    if email and not EMAIL_RE.match(email):
+        errors.append(FieldError("contact.email", "电子邮箱格式不对"))
+    if disclosure is Disclosure.ANONYMOUS and (cname or phone or email):
+        errors.append(
+            FieldError("contact", "匿名投诉不保存联系方式：请清空联系方式，或改选实名/保密")
+        )
+    elif disclosure is not None and disclosure is not Disclosure.ANONYMOUS and not (phone or email):
+        errors.append(
+            FieldError("contact.phone", "实名或保密投诉请至少留下电话或电子邮箱，以便回复您")
+        )
+    if errors or demanded_on is None or disclosure is None:
+        return errors
+    return NewComplaint(
+        department_code=None if dep == OTHER else dep,
+        department_other=other if dep == OTHER else "",
+        certificate_name=name,
+        matter=matter,
+        demanded_on=demanded_on,
+        place=place,
+        description=description,
+        disclosure=disclosure,
+        contact_name=cname,
+        contact_phone=phone,
+        contact_email=email,
+    )
+
+
+def _demand_date(text: str | None, today: dt.date, errors: list[FieldError]) -> dt.date | None:
+    if not text or not text.strip():
+        errors.append(FieldError("demanded_on", "请填写被索要证明的日期"))
+        return None
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        errors.append(FieldError("demanded_on", "日期格式应为 YYYY-MM-DD"))
+        return None
+    if day > today:
+        errors.append(FieldError("demanded_on", "日期不能晚于今天"))
+    elif day < dt.date(2000, 1, 1):
+        errors.append(FieldError("demanded_on", "日期太早了，请检查"))
+    return day
+
+
+def _disclosure(raw: ComplaintIn, errors: list[FieldError]) -> Disclosure | None:
+    try:
+        return Disclosure((raw.disclosure or "").strip())
+    except ValueError:
+        errors.append(FieldError("disclosure", "请选择实名、保密或匿名"))
+        return None
+
+
+def classify(verdict: Verdict) -> Classification:
+    return {
+        VerdictKind.ABOLISHED: Classification.ABOLISHED,
+        VerdictKind.UNLISTED: Classification.UNLISTED,
+        VerdictKind.RETAINED_OTHER_MATTER: Classification.RETAINED_OUT_OF_SCOPE,
+        VerdictKind.RETAINED: Classification.RETAINED_IN_SCOPE,
+    }[verdict.verdict]
+
+
+def request_hash(c: NewComplaint) -> str:
+    return hashlib.sha256(msgspec.json.encode(c)).hexdigest()
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    return re.sub(r"[\s-]", "", code).upper()
+
+
+def access_code(secret: str, reference: str, key: str | None) -> str:
+    """Random without a key; with one, derived so a retry gets the same code back."""
+    if key is None:
+        raw = secrets.token_bytes(10)
+    else:
+        raw = hmac.new(secret.encode(), f"{reference}|{key}".encode(), hashlib.sha256).digest()
+    chars = "".join(ALPHABET[b % 32] for b in raw[:10])
+    return f"{chars[:5]}-{chars[5:]}"
+
+
+def new_reference(today: dt.date) -> str:
+    return f"TS{today:%Y%m%d}-" + "".join(secrets.choice(ALPHABET) for _ in range(5))
+
+
+async def file_complaint(
+    conn: asyncpg.Connection,
+    c: NewComplaint,
+    verdict: Verdict,
+    *,
+    key: str | None,
+    secret: str,
+    overrides: Overrides | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[Receipt, bool]:
+    """One transaction: complaint, contact, event, audit. Returns (receipt, replayed)."""
+    digest = request_hash(c)
+    today = (now or dt.datetime.now()).date()
+    classification = classify(verdict)
+    async with conn.transaction():
+        if key is not None:
+            replay = await _replay(conn, key, digest, secret)
+            if replay:
+                return replay, True
+        reference = new_reference(today)
+        code = access_code(secret, reference, key)
+        reply_due = add_workdays(today, REPLY_DAYS, overrides)
+        cid = await q.insert_complaint(
+            conn,
+            c,
+            reference=reference,
+            access_code_hash=hash_code(code),
+            certificate_code=verdict.certificate.code if verdict.certificate else None,
+            classification=str(classification),
+            accept_due=add_workdays(today, ACCEPT_DAYS, overrides),
+            reply_due=reply_due,
+            idempotency_key=key,
+            request_hash=digest,
+        )
+        if cid is None:  # a concurrent retry with the same key won the insert
+            assert key is not None
+            replay = await _replay(conn, key, digest, secret)
+            assert replay is not None
+            return replay, True
+        if c.disclosure is not Disclosure.ANONYMOUS:
+            await q.insert_contact(conn, cid, c)
+        await q.insert_event(
+            conn,
+            cid,
+            kind="submitted",
+            public=True,
+            actor="complainant",
+            status_to=ComplaintStatus.SUBMITTED,
+            note="投诉已收到，等待受理。",
+        )
+        await audit.record(
+            conn,
+            actor="public",
+            action="complaint.file",
+            entity="complaint",
+            entity_id=reference,
+            after={"classification": str(classification)},
+        )
+    receipt = Receipt(
+        reference=reference,
+        access_code=code,
+        status=ComplaintStatus.SUBMITTED,
+        classification=classification,
+        deadline=reply_due,
+    )
+    return receipt, False
+
+
+async def _replay(conn: asyncpg.Connection, key: str, digest: str, secret: str) -> Receipt | None:
+    row = await q.find_by_key(conn, key)
+    if row is None:
+        return None
+    if row["request_hash"] != digest:
+        raise IdempotencyConflict(key)
+    return Receipt(
+        reference=row["reference"],
+        access_code=access_code(secret, row["reference"], key),
+        status=row["status"],
+        classification=row["classification"],
+        deadline=row["reply_due"],
+    )
+
+
+async def track(conn: asyncpg.Connection, reference: str, code: str) -> ComplaintPublic | None:
+    """None both for an unknown reference and a wrong code: the answer reveals neither."""
+    row = await q.get_for_tracking(conn, reference.strip().upper())
+    expected = row["access_code_hash"] if row else hash_code("not-a-code")
+    if not hmac.compare_digest(expected, hash_code(code or "")) or row is None:
+        return None
+    timeline = await q.public_timeline(conn, row["id"])
+    fields = {k: v for k, v in dict(row).items() if k not in ("id", "access_code_hash")}
+    return msgspec.convert({**fields, "timeline": timeline}, ComplaintPublic, from_attributes=True)

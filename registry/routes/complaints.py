@@ -1,0 +1,238 @@
+"""The complaint form, receipt and tracking pages; submit() also serves the JSON API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from litestar import MediaType, Request, Response, Router, get, post
+from litestar.datastructures import Cookie
+from litestar.exceptions import HTTPException
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect
+from litestar.utils.scope.state import ScopeState
+
+from registry import complaints, ratelimit
+from registry.checker import Question, decide
+from registry.errors import DB_DOWN, InvalidInput
+from registry.lookup import Lookup
+from registry.models import ComplaintIn, ContactIn, FieldError, Receipt
+from registry.queries import departments as dq
+from registry.settings import Settings
+from registry.web import render_page
+
+Req = Request[Any, Any, Any]
+FORM_FIELDS = (
+    "department",
+    "department_other",
+    "certificate_name",
+    "matter",
+    "demanded_on",
+    "place",
+    "description",
+    "disclosure",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+)
+RECEIPT_COOKIE = "receipt"
+
+
+class TooManyRequests(HTTPException):
+    status_code = 429
+
+
+def client_address(request: Req) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def limit(request: Req, name: str, hits_window: tuple[int, int]) -> None:
+    async with request.app.state.pool.acquire() as conn:
+        retry = await ratelimit.hit(conn, f"{name}:{client_address(request)}", *hits_window)
+    if retry is not None:
+        raise TooManyRequests(headers={"retry-after": str(retry)})
+
+
+async def submit(request: Req, raw: ComplaintIn, key: str | None) -> tuple[Receipt, bool]:
+    """Validate, classify against the list in force on the demand date, file once."""
+    settings: Settings = request.app.state.settings
+    await limit(request, "file", settings.filing_limit)
+    pool = request.app.state.pool
+    async with pool.acquire() as conn:
+        codes = {d.code for d in await dq.list_departments(conn)}
+    result = complaints.validate(raw, codes, dt.date.today())
+    if isinstance(result, list):
+        raise InvalidInput(result, status=422)
+    lookup: Lookup = request.app.state.lookup
+    index = await lookup.index(pool, result.demanded_on)
+    verdict = decide(Question(name=result.certificate_name, matter=result.matter), index)
+    async with pool.acquire() as conn:
+        try:
+            return await complaints.file_complaint(
+                conn, result, verdict, key=key, secret=settings.secret_key
+            )
+        except complaints.IdempotencyConflict as exc:
+            raise InvalidInput(
+                [FieldError("Idempotency-Key", "这个幂等键已用于另一份不同的投诉")], status=422
+            ) from exc
+
+
+def form_to_input(form: dict[str, str]) -> ComplaintIn:
+    contact = ContactIn(
+        name=form.get("contact_name"),
+        phone=form.get("contact_phone"),
+        email=form.get("contact_email"),
+    )
+    return ComplaintIn(
+        **{f: form.get(f) for f in FORM_FIELDS if not f.startswith("contact_")},
+        contact=contact,
+    )
+
+
+async def render_form(
+    request: Req,
+    values: dict[str, str],
+    errors: list[FieldError],
+    status: int = 200,
+    message: str = "",
+) -> Response[bytes]:
+    async with request.app.state.pool.acquire() as conn:
+        departments = await dq.list_departments(conn)
+    by_field: dict[str, list[str]] = {}
+    for e in errors:
+        by_field.setdefault(e.field.replace("contact.", "contact_"), []).append(e.message)
+    html = render_page(
+        request,
+        "complaints/new.html",
+        values=values,
+        errors=errors,
+        field_errors=by_field,
+        departments=departments,
+        message=message,
+        today=dt.date.today(),
+        csrf_token=ScopeState.from_scope(request.scope).csrf_token or "",
+    )
+    headers = {"retry-after": "30"} if status == 503 else {}
+    return Response(html.encode(), status_code=status, media_type=MediaType.HTML, headers=headers)
+
+
+@get("/complaints/new", name="complaints.new")
+async def new(
+    request: Req,
+    certificate_name: FromQuery[str | None] = None,
+    matter: FromQuery[str | None] = None,
+    department: FromQuery[str | None] = None,
+) -> Response[bytes]:
+    """The form, prefilled from a verdict; a fresh one-time token makes resubmits harmless."""
+    values = {
+        "certificate_name": (certificate_name or "")[:100],
+        "matter": (matter or "")[:100],
+        "form_token": secrets.token_urlsafe(16),
+        "disclosure": "confidential",
+        "demanded_on": dt.date.today().isoformat(),
+    }
+    if department:
+        async with request.app.state.pool.acquire() as conn:
+            dep = await dq.get_department(conn, department)
+        values["department"] = dep.code if dep else "other"
+        values["department_other"] = "" if dep else department[:100]
+    return await render_form(request, values, [])
+
+
+@post("/complaints", name="complaints.create")
+async def create(
+    request: Req,
+    data: URLEncodedBody[dict[str, Any]],
+) -> Response[Any]:
+    """Post/Redirect/Get; on any problem the form comes back with everything typed."""
+    form = {k: str(v) for k, v in data.items() if k in (*FORM_FIELDS, "form_token")}
+    token = form.get("form_token") or ""
+    key = f"form:{token}" if 8 <= len(token) <= 64 else None
+    try:
+        receipt, _ = await submit(request, form_to_input(form), key)
+    except InvalidInput as exc:
+        return await render_form(request, form, exc.errors, status=exc.status)
+    except TooManyRequests:
+        msg = "提交太频繁，请过几分钟再提交。您填写的内容已保留。"
+        return await render_form(request, form, [], status=429, message=msg)
+    except DB_DOWN:
+        msg = "系统暂时无法保存您的投诉，请稍后再点“提交”。您填写的内容都还在。"
+        return await render_form(request, form, [], status=503, message=msg)
+    cookie = Cookie(
+        key=RECEIPT_COOKIE,
+        value=f"{receipt.reference}.{receipt.access_code}",
+        path="/complaints",
+        max_age=900,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.secure_cookies,
+    )
+    return Redirect(f"/complaints/{receipt.reference}/receipt", status_code=303, cookies=[cookie])
+
+
+@get("/complaints/{reference:str}/receipt", name="complaints.receipt")
+async def receipt(request: Req, reference: FromPath[str]) -> Response[bytes]:
+    """The reference and access code, shown on this visit only (from a short-lived cookie)."""
+    ref, _, code = request.cookies.get(RECEIPT_COOKIE, "").partition(".")
+    complaint = None
+    if ref == reference and code:
+        async with request.app.state.pool.acquire() as conn:
+            complaint = await complaints.track(conn, reference, code)
+    html = render_page(
+        request,
+        "complaints/receipt.html",
+        reference=reference,
+        access_code=code if complaint else "",
+        complaint=complaint,
+    )
+    return Response(html.encode(), media_type=MediaType.HTML, headers={"cache-control": "no-store"})
+
+
+@get("/complaints/track", name="complaints.track_form")
+async def track_form(request: Req, reference: FromQuery[str | None] = None) -> Response[bytes]:
+    html = render_page(
+        request,
+        "complaints/track.html",
+        reference=(reference or "")[:40],
+        complaint=None,
+        error="",
+        csrf_token=ScopeState.from_scope(request.scope).csrf_token or "",
+    )
+    return Response(html.encode(), media_type=MediaType.HTML)
+
+
+@post("/complaints/track", name="complaints.track")
+async def track(
+    request: Req,
+    data: URLEncodedBody[dict[str, Any]],
+) -> Response[bytes]:
+    """POST so the access code stays out of URLs, logs and Referer headers."""
+    reference = str(data.get("reference", ""))[:40].strip()
+    code = str(data.get("access_code", ""))[:40]
+    status, error, complaint = 200, "", None
+    try:
+        await limit(request, "track", request.app.state.settings.tracking_limit)
+        async with request.app.state.pool.acquire() as conn:
+            complaint = await complaints.track(conn, reference, code)
+        if complaint is None:
+            status, error = 404, "查询编号或查询码不正确，请核对后再试。"
+    except TooManyRequests:
+        status, error = 429, "查询太频繁，请过几分钟再试。"
+    html = render_page(
+        request,
+        "complaints/track.html",
+        reference=reference,
+        complaint=complaint,
+        error=error,
+        csrf_token=ScopeState.from_scope(request.scope).csrf_token or "",
+    )
+    return Response(
+        html.encode(),
+        status_code=status,
+        media_type=MediaType.HTML,
+        headers={"cache-control": "no-store"},
+    )
+
+
+router = Router(path="/", route_handlers=[new, create, receipt, track_form, track])
