@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 
@@ -116,9 +118,8 @@ async def test_405_has_the_error_shape(client):
 
 async def test_openapi_lists_every_api_route(client, app):
     schema = (await client.get("/schema/openapi.json")).json()
-    api_paths = {r.path for r in app.routes if r.path.startswith("/api/v1")}
-    documented = {p.replace("{code}", "{code:str}") for p in schema["paths"]}
-    assert api_paths <= documented
+    api_paths = {re.sub(r"\{(\w+):\w+\}", r"{\1}", r.path) for r in app.routes}
+    assert {p for p in api_paths if p.startswith("/api/v1")} <= set(schema["paths"])
 
 
 async def test_docs_page_renders_offline(client):
