@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
@@ -16,11 +16,11 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 
-from registry import errors
+from registry import auth, errors
 from registry.db import Pool, create_pool
 from registry.listen import listen_for_changes
 from registry.lookup import Lookup
-from registry.routes import api, complaints, public
+from registry.routes import api, complaints, public, staff
 from registry.settings import PROJECT_ROOT, Settings
 from registry.web import PageCache, add_security_headers, make_environment
 
@@ -70,16 +70,18 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
             public.router,
             api.router,
             complaints.router,
+            staff.router,
             api.docs,
             create_static_files_router(
                 path="/static",
                 directories=[PROJECT_ROOT / "static"],
                 include_in_schema=False,
-                opt={"exclude_from_csrf": True},
+                opt={"exclude_from_csrf": True, "policy": "public"},
             ),
         ],
         state=state,
         lifespan=[lifespan],
+        guards=[auth.policy_guard],
         before_send=[add_security_headers],
         csrf_config=CSRFConfig(
             secret=settings.secret_key or "tests-only",
@@ -95,6 +97,11 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
             version="1.0.0",
             path="/schema",
             render_plugins=[JsonRenderPlugin()],
+            openapi_router=Router(
+                path="/schema",
+                route_handlers=[],
+                opt={"exclude_from_csrf": True, "policy": "public"},
+            ),
         ),
         allowed_hosts=AllowedHostsConfig(allowed_hosts=settings.allowed_hosts)
         if settings.allowed_hosts

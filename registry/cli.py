@@ -159,6 +159,65 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
+    """No default accounts: each is made here, with a typed or generated password."""
+    import getpass
+    import secrets
+
+    from registry import audit, auth
+    from registry.queries import users
+
+    if args.role == "department" and not args.department:
+        print("错误：department 角色必须用 --department 指定部门编码", file=sys.stderr)
+        return 2
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("密码（留空则自动生成）：")
+    else:
+        password = ""
+    generated = not password
+    password = password or secrets.token_urlsafe(12)
+    if len(password) < 10:
+        print("错误：密码至少 10 个字符", file=sys.stderr)
+        return 2
+    dsn = resolve_dsn(settings)
+
+    async def run() -> None:
+        await migrate_and_seed(dsn, settings, seed=False)
+        conn = await connect(dsn)
+        try:
+            async with conn.transaction():
+                await users.insert_user(
+                    conn,
+                    username=args.name,
+                    display_name=args.display_name or args.name,
+                    password_hash=auth.hash_password(password),
+                    role=args.role,
+                    department_code=args.department if args.role == "department" else None,
+                )
+                await audit.record(
+                    conn,
+                    actor="cli",
+                    action="user.add",
+                    entity="user",
+                    entity_id=args.name,
+                    after={"role": args.role, "department": args.department},
+                )
+        finally:
+            await conn.close()
+
+    try:
+        asyncio.run(run())
+    except Exception as exc:  # asyncpg's constraint errors: name taken, bad department
+        print(f"错误：无法创建用户：{exc}", file=sys.stderr)
+        return 1
+    print(f"已创建用户 {args.name}（{args.role}）")
+    if generated:
+        print(f"初始密码：{password}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="registry", description="长垣县证明事项清单与投诉平台")
     sub = p.add_subparsers(dest="command", required=True)
@@ -181,6 +240,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=["csv", "xlsx", "json"], default="csv")
     e.add_argument("--output")
     e.set_defaults(func=cmd_export)
+    u = sub.add_parser("user", help="staff accounts").add_subparsers(dest="user_cmd", required=True)
+    ua = u.add_parser("add", help="add a staff account")
+    ua.add_argument("name")
+    ua.add_argument("--role", choices=["admin", "supervisor", "department"], required=True)
+    ua.add_argument("--department", help="department code, for the department role")
+    ua.add_argument("--display-name")
+    ua.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    ua.set_defaults(func=cmd_user_add)
     return p
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from typing import Any
+from urllib.parse import quote
 
 import asyncpg
 import msgspec
@@ -94,6 +95,9 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if status >= 500:
         ref = secrets.token_hex(4)
         log.error("error %s on %s %s", ref, request.method, request.url.path, exc_info=exc)
+    if status == 401 and not request.url.path.startswith("/api/"):
+        target = quote(request.url.path) if request.method == "GET" else ""
+        return Response(b"", status_code=303, headers={"location": f"/staff/login?next={target}"})
     if request.url.path.startswith("/api/"):
         body = ErrorBody(
             status=status, error=message + (f"（参考编号 {ref}）" if ref else ""), errors=errors

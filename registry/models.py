@@ -231,3 +231,24 @@ class ComplaintPublic(msgspec.Struct, kw_only=True):
     accept_due: dt.date
     reply_due: dt.date
     timeline: list[TimelineEvent] = []
+
+
+# ---- staff -----------------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    DEPARTMENT = "department"
+
+
+ROLE_LABELS = {Role.ADMIN: "系统管理员", Role.SUPERVISOR: "监督部门", Role.DEPARTMENT: "承办部门"}
+
+
+class StaffUser(msgspec.Struct, kw_only=True, frozen=True):
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    department_code: str | None
+    active: bool = True

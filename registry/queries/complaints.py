@@ -126,3 +126,168 @@ async def public_timeline(conn: asyncpg.Connection, complaint_id: int) -> list[T
         complaint_id,
     )
     return many(TimelineEvent, rows)
+
+
+# ---- staff views -------------------------------------------------------------------------
+
+STAFF_COLUMNS = """
+    c.id, c.reference, c.status, c.classification, c.certificate_name, c.certificate_code,
+    c.department_code, coalesce(d.name, c.department_other) AS department, c.matter,
+    c.demanded_on, c.place, c.description, c.disclosure, c.submitted_at, c.accept_due,
+    c.reply_due, c.assigned_department, ad.name AS assigned_department_name, c.accepted_at,
+    c.replied_at, c.closed_at, c.reject_reason, c.finding, c.action_taken, c.extended,
+    c.extension_reason, c.reopened, c.satisfaction, c.followed_up_at, c.closed_on_time
+"""
+STAFF_FROM = """
+    FROM complaints c
+    LEFT JOIN departments d ON d.code = c.department_code
+    LEFT JOIN departments ad ON ad.code = c.assigned_department
+"""
+
+
+async def queue(
+    conn: asyncpg.Connection,
+    *,
+    scope_department: str | None,
+    status: str | None = None,
+    department: str | None = None,
+    classification: str | None = None,
+    overdue_on: dt.date | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[asyncpg.Record], int]:
+    """The queue; scope_department limits a department's view to complaints routed to it."""
+    rows = await conn.fetch(
+        f"""
+        SELECT {STAFF_COLUMNS}, count(*) OVER () AS total
+        {STAFF_FROM}
+        WHERE ($1::text IS NULL OR c.assigned_department = $1)
+          AND ($2::text IS NULL OR c.status = $2)
+          AND ($3::text IS NULL OR c.department_code = $3 OR c.assigned_department = $3)
+          AND ($4::text IS NULL OR c.classification = $4)
+          AND ($5::date IS NULL OR (c.status = 'submitted' AND c.accept_due < $5)
+               OR (c.status IN ('accepted', 'assigned') AND c.reply_due < $5))
+        ORDER BY c.submitted_at DESC, c.id DESC
+        LIMIT $6 OFFSET $7
+        """,
+        scope_department,
+        status,
+        department,
+        classification,
+        overdue_on,
+        limit,
+        offset,
+    )
+    return list(rows), (rows[0]["total"] if rows else 0)
+
+
+async def status_counts(conn: asyncpg.Connection, scope_department: str | None) -> dict[str, int]:
+    rows = await conn.fetch(
+        """
+        SELECT status, count(*) AS n FROM complaints
+        WHERE ($1::text IS NULL OR assigned_department = $1)
+        GROUP BY status
+        """,
+        scope_department,
+    )
+    return {r["status"]: r["n"] for r in rows}
+
+
+async def get_for_staff(
+    conn: asyncpg.Connection, complaint_id: int, scope_department: str | None
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"""
+        SELECT {STAFF_COLUMNS} {STAFF_FROM}
+        WHERE c.id = $1 AND ($2::text IS NULL OR c.assigned_department = $2)
+        """,
+        complaint_id,
+        scope_department,
+    )
+
+
+async def all_events(conn: asyncpg.Connection, complaint_id: int) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            """
+            SELECT at, kind, public, actor, status_from, status_to, note
+            FROM complaint_events WHERE complaint_id = $1 ORDER BY at, id
+            """,
+            complaint_id,
+        )
+    )
+
+
+async def read_contact(conn: asyncpg.Connection, complaint_id: int) -> asyncpg.Record | None:
+    """Only workflow notifications and the audited reveal call this."""
+    return await conn.fetchrow(
+        "SELECT name, phone, email FROM complaint_contacts WHERE complaint_id = $1", complaint_id
+    )
+
+
+async def calendar_overrides(conn: asyncpg.Connection) -> dict[dt.date, bool]:
+    rows = await conn.fetch("SELECT day, workday FROM calendar_overrides")
+    return {r["day"]: r["workday"] for r in rows}
+
+
+async def insert_outbox(
+    conn: asyncpg.Connection, complaint_id: int, recipient: str, subject: str, body: str
+) -> None:
+    await conn.execute(
+        "INSERT INTO outbox (complaint_id, recipient, subject, body) VALUES ($1, $2, $3, $4)",
+        complaint_id,
+        recipient,
+        subject,
+        body,
+    )
+
+
+async def compare_and_set(
+    conn: asyncpg.Connection,
+    complaint_id: int,
+    *,
+    expected: str,
+    new_status: str,
+    scope_department: str | None,
+    changes: dict[str, object],
+) -> asyncpg.Record | None:
+    """Move a complaint on only if it is still where the actor saw it; None if it moved first."""
+    return await conn.fetchrow(
+        """
+        UPDATE complaints SET
+            status = $3,
+            assigned_department = coalesce($5::text, assigned_department),
+            accepted_at = CASE WHEN $6 THEN now() ELSE accepted_at END,
+            replied_at = CASE WHEN $7 THEN now() ELSE replied_at END,
+            closed_at = CASE WHEN $8 THEN now() ELSE closed_at END,
+            reply_due = coalesce($9::date, reply_due),
+            reject_reason = coalesce($10::text, reject_reason),
+            finding = coalesce($11::text, finding),
+            action_taken = coalesce($12::text, action_taken),
+            extended = extended OR $13,
+            extension_reason = coalesce($14::text, extension_reason),
+            reopened = reopened OR $15,
+            satisfaction = coalesce($16::text, satisfaction),
+            followed_up_at = CASE WHEN $16::text IS NULL THEN followed_up_at ELSE now() END,
+            closed_on_time = coalesce($17::boolean, closed_on_time)
+        WHERE id = $1 AND status = $2 AND ($4::text IS NULL OR assigned_department = $4)
+        RETURNING id, reference, status, reply_due
+        """,
+        complaint_id,
+        expected,
+        new_status,
+        scope_department,
+        changes.get("assigned_department"),
+        bool(changes.get("accepted")),
+        bool(changes.get("replied")),
+        bool(changes.get("closed")),
+        changes.get("reply_due"),
+        changes.get("reject_reason"),
+        changes.get("finding"),
+        changes.get("action_taken"),
+        bool(changes.get("extended")),
+        changes.get("extension_reason"),
+        bool(changes.get("reopened")),
+        changes.get("satisfaction"),
+        changes.get("closed_on_time"),
+    )

@@ -168,7 +168,12 @@ async def departments(request: Req) -> list[Department]:
         return await dq.list_departments(conn)
 
 
-@get("/api/docs", name="api.docs", include_in_schema=False, opt={"exclude_from_csrf": True})
+@get(
+    "/api/docs",
+    name="api.docs",
+    include_in_schema=False,
+    opt={"exclude_from_csrf": True, "policy": "public"},
+)
 async def docs(request: Req) -> Any:
     """API documentation rendered on the server from our own OpenAPI: no CDN needed."""
     schema = request.app.openapi_schema.to_schema()
@@ -180,7 +185,8 @@ async def docs(request: Req) -> Any:
 
 router = Router(
     path="/api/v1",
-    opt={"exclude_from_csrf": True},  # no cookies here: Idempotency-Key and access codes instead
+    # No cookies here: Idempotency-Key and access codes instead of CSRF tokens.
+    opt={"exclude_from_csrf": True, "policy": "public"},
     route_handlers=[
         summary,
         certificates,

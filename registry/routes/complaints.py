@@ -235,4 +235,6 @@ async def track(
     )
 
 
-router = Router(path="/", route_handlers=[new, create, receipt, track_form, track])
+router = Router(
+    path="/", opt={"policy": "public"}, route_handlers=[new, create, receipt, track_form, track]
+)

@@ -181,6 +181,6 @@ def _quote(text: str) -> str:
 router = Router(
     path="/",
     # Cacheable pages: no CSRF cookie to set, no form to protect.
-    opt={"exclude_from_csrf": True},
+    opt={"exclude_from_csrf": True, "policy": "public"},
     route_handlers=[home, retained, abolished, certificate, check, download],
 )

@@ -1,0 +1,252 @@
+"""The staff workspace: login, the complaint queue, a complaint's detail and its actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from litestar import MediaType, Request, Response, Router, get, post
+from litestar.datastructures import Cookie
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
+from litestar.response import Redirect
+from litestar.utils.scope.state import ScopeState
+
+from registry import audit, auth, ratelimit, workflow
+from registry.models import Classification, ComplaintStatus, FieldError, Role, StaffUser
+from registry.queries import complaints as q
+from registry.queries import departments as dq
+from registry.web import render_page
+
+Req = Request[Any, Any, Any]
+PAGE = 50
+
+
+def user_of(request: Req) -> StaffUser:
+    user: StaffUser | None = request.scope.get("state", {}).get("staff_user")
+    assert user is not None, "policy_guard runs first"
+    return user
+
+
+def scope_of(user: StaffUser) -> str | None:
+    """A department sees only complaints routed to it; the office sees all."""
+    return user.department_code if user.role is Role.DEPARTMENT else None
+
+
+def page(request: Req, template: str, status: int = 200, **context: Any) -> Response[bytes]:
+    context.setdefault("user", request.scope.get("state", {}).get("staff_user"))
+    context.setdefault("csrf_token", ScopeState.from_scope(request.scope).csrf_token or "")
+    context.setdefault("flash", request.query_params.get("msg", "")[:200])
+    html = render_page(request, template, **context)
+    return Response(
+        html.encode(),
+        status_code=status,
+        media_type=MediaType.HTML,
+        headers={"cache-control": "no-store"},
+    )
+
+
+def session_cookie(request: Req, value: str, max_age: int | None) -> Cookie:
+    return Cookie(
+        key=auth.COOKIE,
+        value=value,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.secure_cookies,
+        max_age=max_age,
+    )
+
+
+@get("/login", opt={"policy": "public"})
+async def login_form(
+    request: Req, next_: Annotated[str | None, QueryParameter(name="next")] = None
+) -> Response[bytes]:
+    return page(request, "staff/login.html", next=_safe_next(next_), error="", username="")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only our own staff pages: never an open redirect."""
+    return target if target and target.startswith("/staff/") and "//" not in target else "/staff/"
+
+
+@post("/login", opt={"policy": "public"})
+async def login(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[Any]:
+    username = str(data.get("username", ""))[:40].strip()
+    password = str(data.get("password", ""))[:200]
+    target = _safe_next(str(data.get("next", "")))
+    address = request.client.host if request.client else "unknown"
+    async with request.app.state.pool.acquire() as conn:
+        retry = await ratelimit.hit(conn, f"login:{address}", 20, 600)
+        user_id = None if retry else await auth.authenticate(conn, username, password)
+        if user_id is not None:
+            async with conn.transaction():
+                token = await auth.start_session(conn, user_id, request.cookies.get(auth.COOKIE))
+                await audit.record(
+                    conn, actor=username, action="staff.login", entity="user", entity_id=username
+                )
+    if user_id is None:
+        # One answer for unknown user, wrong password and a locked account.
+        return page(
+            request,
+            "staff/login.html",
+            status=401,
+            next=target,
+            username=username,
+            error="用户名或密码不正确，或账户已被暂时锁定。",
+        )
+    return Redirect(target, status_code=303, cookies=[session_cookie(request, token, None)])
+
+
+@post("/logout", opt={"policy": "staff"})
+async def logout(request: Req) -> Response[Any]:
+    async with request.app.state.pool.acquire() as conn:
+        await auth.end_session(conn, request.cookies.get(auth.COOKIE))
+    return Redirect("/staff/login", status_code=303, cookies=[session_cookie(request, "", 0)])
+
+
+@get("/", opt={"policy": "staff"})
+async def home(request: Req) -> Response[Any]:
+    user = user_of(request)
+    return Redirect("/staff/users" if user.role is Role.ADMIN else "/staff/complaints")
+
+
+@get("/complaints", opt={"policy": "complaints"})
+async def queue(
+    request: Req,
+    status: FromQuery[str | None] = None,
+    department: FromQuery[str | None] = None,
+    classification: FromQuery[str | None] = None,
+    overdue: FromQuery[str | None] = None,
+    page_no: FromQuery[int] = 1,
+) -> Response[bytes]:
+    user = user_of(request)
+    today = dt.date.today()
+    filters: dict[str, Any] = {
+        "status": status if status in set(ComplaintStatus) else None,
+        "department": (department or "")[:40] or None,
+        "classification": classification if classification in set(Classification) else None,
+        "overdue_on": today if overdue == "1" else None,
+    }
+    offset = max(0, page_no - 1) * PAGE
+    async with request.app.state.pool.acquire() as conn:
+        rows, total = await q.queue(
+            conn, scope_department=scope_of(user), limit=PAGE, offset=offset, **filters
+        )
+        counts = await q.status_counts(conn, scope_of(user))
+        departments = await dq.list_departments(conn)
+    return page(
+        request,
+        "staff/complaints/queue.html",
+        rows=rows,
+        total=total,
+        counts=counts,
+        departments=departments,
+        filters=filters,
+        today=today,
+        page_no=page_no,
+        pages=(total + PAGE - 1) // PAGE,
+        overdue=overdue == "1",
+    )
+
+
+async def _detail(request: Req, complaint_id: int, **extra: Any) -> Response[bytes]:
+    user = user_of(request)
+    async with request.app.state.pool.acquire() as conn:
+        row = await q.get_for_staff(conn, complaint_id, scope_of(user))
+        if row is None:
+            raise NotFoundException()
+        events = await q.all_events(conn, complaint_id)
+        departments = await dq.list_departments(conn)
+    actions = [a for a in workflow.Action if workflow.allowed(a, row["status"], user)]
+    return page(
+        request,
+        "staff/complaints/detail.html",
+        c=row,
+        events=events,
+        actions=actions,
+        departments=departments,
+        today=dt.date.today(),
+        findings=workflow.FINDINGS,
+        satisfaction=workflow.SATISFACTION,
+        **extra,
+    )
+
+
+@get("/complaints/{complaint_id:int}", opt={"policy": "complaints"})
+async def detail(request: Req, complaint_id: FromPath[int]) -> Response[bytes]:
+    return await _detail(request, complaint_id)
+
+
+@post("/complaints/{complaint_id:int}/{action:str}", opt={"policy": "complaints"})
+async def act(
+    request: Req,
+    complaint_id: FromPath[int],
+    action: FromPath[str],
+    data: URLEncodedBody[dict[str, Any]],
+) -> Response[Any]:
+    """One workflow step; a stale page gets 409 and the current state, a bad form 422."""
+    try:
+        step = workflow.Action(action)
+    except ValueError:
+        raise NotFoundException() from None
+    form = {k: str(v) for k, v in data.items()}
+    try:
+        async with request.app.state.pool.acquire() as conn:
+            await workflow.transition(
+                conn,
+                complaint_id,
+                step,
+                user_of(request),
+                expected=form.get("expected", ""),
+                form=form,
+            )
+    except workflow.Stale:
+        return await _detail(
+            request,
+            complaint_id,
+            status=409,
+            form=form,
+            error="这件投诉刚被其他人处理过，页面已刷新为最新状态，请确认后再操作。",
+        )
+    except workflow.Invalid as exc:
+        return await _detail(
+            request,
+            complaint_id,
+            status=422,
+            form=form,
+            errors=exc.errors,
+            error="；".join(e.message for e in exc.errors),
+        )
+    return Redirect(f"/staff/complaints/{complaint_id}?msg=已保存", status_code=303)
+
+
+@post("/complaints/{complaint_id:int}/reveal", opt={"policy": "supervisor"})
+async def reveal(
+    request: Req, complaint_id: FromPath[int], data: URLEncodedBody[dict[str, Any]]
+) -> Response[bytes]:
+    """The only way contact data is read for a person: with a reason, audited first."""
+    reason = str(data.get("reason", "")).strip()[:500]
+    if not reason:
+        err = [FieldError("reason", "查看联系方式必须写明理由")]
+        return await _detail(request, complaint_id, status=422, errors=err, error=err[0].message)
+    user = user_of(request)
+    async with request.app.state.pool.acquire() as conn, conn.transaction():
+        row = await q.get_for_staff(conn, complaint_id, None)
+        if row is None:
+            raise NotFoundException()
+        await audit.record(
+            conn,
+            actor=user.username,
+            action="contact.reveal",
+            entity="complaint",
+            entity_id=row["reference"],
+            reason=reason,
+        )
+        contact = await q.read_contact(conn, complaint_id)
+    return await _detail(request, complaint_id, contact=contact or {}, revealed=True)
+
+
+router = Router(
+    path="/staff", route_handlers=[login_form, login, logout, home, queue, detail, reveal, act]
+)
