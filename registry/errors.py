@@ -36,6 +36,14 @@ DB_DOWN = (
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError,
+    # The server ended the session: `pg_ctl stop/restart -m fast` (57P01) or another backend
+    # crashed (57P02). Usually arrives wrapped in ConnectionDoesNotExistError; not always.
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    # A pooled connection whose server sent that FATAL while it sat idle fails its next
+    # query client-side: "cannot switch to state 15; another operation (2) is in progress"
+    # (MagicStack/asyncpg#784, #1069). The pool terminates it on release; the retry works.
+    asyncpg.InternalClientError,
 )
 
 

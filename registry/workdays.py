@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 
 import chinese_calendar
@@ -14,6 +15,13 @@ def is_workday(day: dt.date, overrides: Overrides | None = None) -> bool:
     """Overrides first; then the published calendar; beyond its years, Monday to Friday."""
     if overrides and day in overrides:
         return overrides[day]
+    return _official_workday(day)
+
+
+@functools.lru_cache(maxsize=8192)
+def _official_workday(day: dt.date) -> bool:
+    # Cached: chinese_calendar.is_workday scans its whole holiday table (min/max of the keys)
+    # on every call, and add_workdays calls it ~25 times per filing: ~2 ms of CPU each time.
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:

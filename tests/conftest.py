@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 
@@ -15,7 +16,8 @@ from registry.cli import load_seed
 from registry.db import SingleConnectionPool, connect
 from registry.settings import Settings
 
-TEST_DB = "registry_test"
+# One database per test session, so parallel sessions (developers, helpers) never collide.
+TEST_DB = f"registry_test_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
@@ -34,14 +36,43 @@ def server_dsn(settings: Settings) -> Iterator[str]:
 
     server = embedded_pg.ensure_server(settings.home)
     yield server.dsn(TEST_DB)
-    if server.started_here:
+    others = asyncio.run(_drop(server.dsn("registry"), TEST_DB))
+    if server.started_here and not others:  # another session may be using the same server
         server.stop()
+
+
+async def _drop(admin_dsn: str, name: str) -> int:
+    """Drop our database; return how many other clients the server still has."""
+    admin = await asyncpg.connect(admin_dsn)
+    await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    others: int = await admin.fetchval(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+    )
+    await admin.close()
+    return others
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @pytest.fixture(scope="session")
 async def database_url(server_dsn: str) -> str:
     if not os.environ.get("TEST_DATABASE_URL"):
         admin = await asyncpg.connect(server_dsn.rsplit("/", 1)[0] + "/registry")
+        # Databases of test sessions that died without cleaning up.
+        for row in await admin.fetch(
+            "SELECT datname FROM pg_database WHERE datname ~ '^registry_[a-z_]+_[0-9]+$'"
+        ):
+            if not _alive(int(row["datname"].rsplit("_", 1)[1])):
+                await admin.execute(f"DROP DATABASE IF EXISTS {row['datname']} WITH (FORCE)")
         await admin.execute(f"DROP DATABASE IF EXISTS {TEST_DB} WITH (FORCE)")
         await admin.execute(
             f"CREATE DATABASE {TEST_DB} TEMPLATE template0 ENCODING 'UTF8'"

@@ -12,7 +12,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-DB = "registry_cli_test"
+DB = f"registry_cli_test_{os.getpid()}"
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,19 +13,21 @@ import pytest
 from registry import migrate
 from registry.db import connect
 
+PID = os.getpid()
+
 
 @pytest.fixture
 async def empty_db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     admin = await asyncpg.connect(database_url)
-    await admin.execute("DROP DATABASE IF EXISTS registry_migrations_test WITH (FORCE)")
+    await admin.execute(f"DROP DATABASE IF EXISTS registry_migrations_test_{PID} WITH (FORCE)")
     await admin.execute(
-        "CREATE DATABASE registry_migrations_test TEMPLATE template0 ENCODING 'UTF8'"
+        f"CREATE DATABASE registry_migrations_test_{PID} TEMPLATE template0 ENCODING 'UTF8'"
         " LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
     )
-    conn = await connect(database_url.rsplit("/", 1)[0] + "/registry_migrations_test")
+    conn = await connect(database_url.rsplit("/", 1)[0] + f"/registry_migrations_test_{PID}")
     yield conn
     await conn.close()
-    await admin.execute("DROP DATABASE registry_migrations_test WITH (FORCE)")
+    await admin.execute(f"DROP DATABASE registry_migrations_test_{PID} WITH (FORCE)")
     await admin.close()
 
 
@@ -59,15 +62,15 @@ async def test_failure_stops_and_rolls_back_that_file(empty_db, tmp_path: Path):
 
 async def test_locale_c_database_is_refused(database_url: str):
     admin = await asyncpg.connect(database_url)
-    await admin.execute("DROP DATABASE IF EXISTS registry_c_locale WITH (FORCE)")
+    await admin.execute(f"DROP DATABASE IF EXISTS registry_c_locale_{PID} WITH (FORCE)")
     await admin.execute(
-        "CREATE DATABASE registry_c_locale TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"
+        f"CREATE DATABASE registry_c_locale_{PID} TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"
     )
-    conn = await connect(database_url.rsplit("/", 1)[0] + "/registry_c_locale")
+    conn = await connect(database_url.rsplit("/", 1)[0] + f"/registry_c_locale_{PID}")
     try:
         with pytest.raises(migrate.MigrationError, match="locale is C"):
             await migrate.check_database(conn)
     finally:
         await conn.close()
-        await admin.execute("DROP DATABASE registry_c_locale WITH (FORCE)")
+        await admin.execute(f"DROP DATABASE registry_c_locale_{PID} WITH (FORCE)")
         await admin.close()
