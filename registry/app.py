@@ -16,11 +16,11 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 
-from registry import auth, errors
+from registry import auth, errors, outbox
 from registry.db import Pool, create_pool
 from registry.listen import listen_for_changes
 from registry.lookup import Lookup
-from registry.routes import api, complaints, public, staff
+from registry.routes import api, complaints, public, staff, transparency
 from registry.settings import PROJECT_ROOT, Settings
 from registry.web import PageCache, add_security_headers, make_environment
 
@@ -43,7 +43,7 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         own_pool = None
-        listener = None
+        listener = sender = None
         if "pool" not in app.state:
             if not settings.database_url:
                 raise RuntimeError("DATABASE_URL is not set (the CLI sets it for serve)")
@@ -55,13 +55,17 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
                 listener = asyncio.create_task(
                     listen_for_changes(settings.database_url, on_list_changed(app))
                 )
+            if settings.send_outbox:
+                transport = outbox.transport_for(settings.smtp_url, settings.home)
+                sender = asyncio.create_task(outbox.run(own_pool, transport))
         try:
             yield
         finally:
-            if listener:
-                listener.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await listener
+            for task in (listener, sender):
+                if task:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             if own_pool:
                 await own_pool.close()
 
@@ -71,6 +75,7 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
             api.router,
             complaints.router,
             staff.router,
+            transparency.router,
             api.docs,
             create_static_files_router(
                 path="/static",

@@ -25,6 +25,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     listen_for_changes: bool = True
     allowed_hosts: list[str] = []
     secure_cookies: bool = False
+    smtp_url: str | None = None
+    send_outbox: bool = True
     # (hits, seconds) per client address, shared by all workers through PostgreSQL.
     filing_limit: tuple[int, int] = (10, 600)
     tracking_limit: tuple[int, int] = (30, 600)
@@ -42,6 +44,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             pool_max=int(env.get("REGISTRY_POOL_MAX", "10")),
             allowed_hosts=[h for h in env.get("REGISTRY_ALLOWED_HOSTS", "").split(",") if h],
             secure_cookies=env.get("REGISTRY_HTTPS", "") == "1",
+            smtp_url=env.get("REGISTRY_SMTP_URL") or None,
             filing_limit=_limit(env.get("REGISTRY_FILING_LIMIT"), (10, 600)),
             tracking_limit=_limit(env.get("REGISTRY_TRACKING_LIMIT"), (30, 600)),
         )
