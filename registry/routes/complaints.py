@@ -18,6 +18,7 @@ from registry.checker import Question, decide
 from registry.errors import DB_DOWN, InvalidInput
 from registry.lookup import Lookup
 from registry.models import ComplaintIn, ContactIn, FieldError, Receipt
+from registry.queries import complaints as cq
 from registry.queries import departments as dq
 from registry.settings import Settings
 from registry.web import render_page
@@ -68,9 +69,10 @@ async def submit(request: Req, raw: ComplaintIn, key: str | None) -> tuple[Recei
     index = await lookup.index(pool, result.demanded_on)
     verdict = decide(Question(name=result.certificate_name, matter=result.matter), index)
     async with pool.acquire() as conn:
+        overrides = await cq.calendar_overrides(conn)
         try:
             return await complaints.file_complaint(
-                conn, result, verdict, key=key, secret=settings.secret_key
+                conn, result, verdict, key=key, secret=settings.secret_key, overrides=overrides
             )
         except complaints.IdempotencyConflict as exc:
             raise InvalidInput(

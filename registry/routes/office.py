@@ -1,0 +1,113 @@
+"""The office's housekeeping pages: the audit log, staff accounts, the working-day calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from litestar import Request, Response, Router, get, post
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect
+
+from registry import audit
+from registry.models import ROLE_LABELS
+from registry.queries import office as q
+from registry.routes.staff import page, user_of
+
+Req = Request[Any, Any, Any]
+PAGE = 100
+
+
+@get("/audit", opt={"policy": "audit"})
+async def audit_log(
+    request: Req, action: FromQuery[str | None] = None, page_no: FromQuery[int] = 1
+) -> Response[bytes]:
+    action = (action or "").strip()[:60] or None
+    async with request.app.state.pool.acquire() as conn:
+        rows, total = await q.audit_entries(
+            conn, action=action, limit=PAGE, offset=max(0, page_no - 1) * PAGE
+        )
+        actions = await q.audit_actions(conn)
+    return page(
+        request,
+        "staff/office/audit.html",
+        rows=rows,
+        total=total,
+        action=action,
+        actions=actions,
+        page_no=page_no,
+        pages=(total + PAGE - 1) // PAGE,
+    )
+
+
+@get("/users", opt={"policy": "admin"})
+async def user_list(request: Req) -> Response[bytes]:
+    async with request.app.state.pool.acquire() as conn:
+        accounts = await q.users_with_state(conn)
+    return page(request, "staff/office/users.html", accounts=accounts, roles=ROLE_LABELS)
+
+
+@post("/users/{user_id:int}/{change:str}", opt={"policy": "admin"})
+async def user_change(request: Req, user_id: FromPath[int], change: FromPath[str]) -> Response[Any]:
+    """Deactivate, reactivate or unlock an account; new accounts come from `registry user add`."""
+    if change not in ("deactivate", "activate", "unlock"):
+        return Redirect("/staff/users?msg=未知操作", status_code=303)
+    admin = user_of(request)
+    async with request.app.state.pool.acquire() as conn, conn.transaction():
+        name = await q.change_user(conn, user_id, change)
+        if name is not None:
+            await audit.record(
+                conn, actor=admin.username, action=f"user.{change}", entity="user", entity_id=name
+            )
+            if change == "deactivate":
+                await q.end_sessions_of(conn, user_id)
+    return Redirect("/staff/users?msg=已保存", status_code=303)
+
+
+@get("/calendar", opt={"policy": "supervisor"})
+async def calendar(request: Req) -> Response[bytes]:
+    async with request.app.state.pool.acquire() as conn:
+        overrides = await q.calendar(conn)
+    return page(request, "staff/office/calendar.html", overrides=overrides, errors=[], values={})
+
+
+@post("/calendar", opt={"policy": "supervisor"})
+async def calendar_set(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[Any]:
+    """The office corrects the published calendar (a local holiday, a late 调休 notice)."""
+    values = {k: str(v).strip() for k, v in data.items()}
+    try:
+        day = dt.date.fromisoformat(values.get("day", ""))
+    except ValueError:
+        day = None
+    kind = values.get("kind")
+    if day is None or kind not in ("workday", "holiday", "remove"):
+        async with request.app.state.pool.acquire() as conn:
+            overrides = await q.calendar(conn)
+        return page(
+            request,
+            "staff/office/calendar.html",
+            status=422,
+            overrides=overrides,
+            values=values,
+            errors=["请填写日期（YYYY-MM-DD）并选择类型"],
+        )
+    note = values.get("note", "")[:200]
+    async with request.app.state.pool.acquire() as conn, conn.transaction():
+        before = await q.set_override(
+            conn, day, None if kind == "remove" else kind == "workday", note
+        )
+        await audit.record(
+            conn,
+            actor=user_of(request).username,
+            action="calendar.set",
+            entity="calendar",
+            entity_id=day.isoformat(),
+            before=before,
+            after={"kind": kind, "note": note},
+        )
+    return Redirect("/staff/calendar?msg=已保存", status_code=303)
+
+
+router = Router(
+    path="/staff", route_handlers=[audit_log, user_list, user_change, calendar, calendar_set]
+)
