@@ -44,9 +44,9 @@ def test_policies_are_documented():
 
 def fill(path: str, sample: dict[str, str]) -> str:
     def one(m: re.Match[str]) -> str:
-        return sample.get(m.group(1), "x")
+        return sample.get(m.group(1), "1" if m.group(2) == "int" else "x")
 
-    return re.sub(r"\{(\w+)(?::\w+)?\}", one, path)
+    return re.sub(r"\{(\w+)(?::(\w+))?\}", one, path)
 
 
 @pytest.fixture

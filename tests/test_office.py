@@ -77,7 +77,8 @@ class Broken:
 
 async def test_outbox_failure_is_retried_later_and_never_records_the_address(conn):
     await conn.execute(
-        "INSERT INTO outbox (recipient, subject, body) VALUES ('canary-owner@example.org', 's', 'b')"
+        "INSERT INTO outbox (recipient, subject, body)"
+        " VALUES ('canary-owner@example.org', 's', 'b')"
     )
     assert await outbox.send_pending(SingleConnectionPool(conn), Broken()) == 0
     row = await conn.fetchrow(
