@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from bench.hello import hello_app
 
@@ -61,15 +62,22 @@ def fetch(url: str, headers: Mapping[str, str] | None = None) -> tuple[int, dict
 
 @contextlib.contextmanager
 def serve(
-    app: str, *, factory: bool = False, env: Mapping[str, str] | None = None
+    app: str,
+    *,
+    factory: bool = False,
+    env: Mapping[str, str] | None = None,
+    log_path: Path | None = None,
+    flags: list[str] | None = None,
 ) -> Iterator[str]:
-    """Run `uvicorn app` with UVICORN_FLAGS on a free port; yield its base URL."""
+    """Run `uvicorn app` with UVICORN_FLAGS (or `flags`) on a free port; yield its base URL.
+    The server's output goes to `log_path` when given (kept for reading tracebacks)."""
     port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", app, *UVICORN_FLAGS, "--port", str(port)]
+    cmd = [sys.executable, "-m", "uvicorn", app, *(flags or UVICORN_FLAGS), "--port", str(port)]
     if factory:
         cmd.append("--factory")
     base = f"http://{HOST}:{port}"
-    with tempfile.TemporaryFile("w+") as log:
+    opened = open(log_path, "w+") if log_path else tempfile.TemporaryFile("w+")  # noqa: SIM115
+    with opened as log:
         proc = subprocess.Popen(
             cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT
         )
@@ -101,12 +109,21 @@ def serve(
 def database() -> Iterator[str]:
     """DATABASE_URL, or the embedded PostgreSQL (stopped after if we started it); migrated and
     seeded either way."""
+    with embedded_database(allow_url=True) as (dsn, _server):
+        yield dsn
+
+
+@contextlib.contextmanager
+def embedded_database(*, allow_url: bool = False) -> Iterator[tuple[str, Any]]:
+    """(dsn, EmbeddedServer) for REGISTRY_HOME's embedded PostgreSQL, migrated and seeded;
+    stopped after if we started it. With allow_url, DATABASE_URL wins and the server is None.
+    Benches that restart PostgreSQL need the server: set REGISTRY_HOME to a scratch directory."""
     from registry.cli import migrate_and_seed
     from registry.settings import Settings
 
     settings = Settings.from_env()
     server = None
-    if settings.database_url:
+    if settings.database_url and allow_url:
         dsn = settings.database_url
     else:
         from registry import embedded_pg
@@ -115,10 +132,20 @@ def database() -> Iterator[str]:
         dsn = server.dsn()
     try:
         asyncio.run(migrate_and_seed(dsn, settings, seed=True))
-        yield dsn
+        yield dsn, server
     finally:
         if server is not None and server.started_here:
             server.stop()
+
+
+def pg_ctl(server: Any, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the embedded server's pg_ctl on its data dir, as the data dir's owner (as root:
+    registry-pg), with its log file; raises on failure."""
+    from registry import embedded_pg
+
+    log = server.data_dir.parent / "postgres.log"
+    cmd = [str(server.bin_dir / "pg_ctl"), *args, "-D", str(server.data_dir), "-l", str(log)]
+    return embedded_pg._run(cmd, embedded_pg._owner(server.data_dir))
 
 
 def versions(dsn: str) -> dict[str, str]:

@@ -120,6 +120,7 @@ def list_changed(state: State) -> None:
     """Drop what this worker derived from the list; other workers hear it by NOTIFY."""
     state.pages.clear()
     state.lookup.clear()
+    state.pop("departments", None)
 
 
 def on_list_changed(app: Litestar) -> Any:

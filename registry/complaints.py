@@ -29,6 +29,9 @@ from registry.workdays import Overrides, add_workdays
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
 ACCEPT_DAYS = 1
 REPLY_DAYS = 15
+# References are random within the day: 32^5 ≈ 33.5 million. A draw that is already taken
+# (likely once a day holds some thousands) is simply drawn again.
+REFERENCE_ATTEMPTS = 8
 LIMITS = {
     "department_other": 100,
     "certificate_name": 100,
@@ -191,26 +194,30 @@ async def file_complaint(
             replay = await _replay(conn, key, digest, secret)
             if replay:
                 return replay, True
-        reference = new_reference(today)
-        code = access_code(secret, reference, key)
         reply_due = add_workdays(today, REPLY_DAYS, overrides)
-        cid = await q.insert_complaint(
-            conn,
-            c,
-            reference=reference,
-            access_code_hash=hash_code(code),
-            certificate_code=verdict.certificate.code if verdict.certificate else None,
-            classification=str(classification),
-            accept_due=add_workdays(today, ACCEPT_DAYS, overrides),
-            reply_due=reply_due,
-            idempotency_key=key,
-            request_hash=digest,
-        )
-        if cid is None:  # a concurrent retry with the same key won the insert
-            assert key is not None
-            replay = await _replay(conn, key, digest, secret)
-            assert replay is not None
-            return replay, True
+        accept_due = add_workdays(today, ACCEPT_DAYS, overrides)
+        for _ in range(REFERENCE_ATTEMPTS):
+            reference = new_reference(today)
+            code = access_code(secret, reference, key)
+            cid = await q.insert_complaint(
+                conn,
+                c,
+                reference=reference,
+                access_code_hash=hash_code(code),
+                certificate_code=verdict.certificate.code if verdict.certificate else None,
+                classification=str(classification),
+                accept_due=accept_due,
+                reply_due=reply_due,
+                idempotency_key=key,
+                request_hash=digest,
+            )
+            if cid is not None:
+                break
+            # A concurrent retry with the same key won the insert, or the reference was taken.
+            if key is not None and (replay := await _replay(conn, key, digest, secret)):
+                return replay, True
+        else:
+            raise RuntimeError(f"no free reference in {REFERENCE_ATTEMPTS} draws")
         if c.disclosure is not Disclosure.ANONYMOUS:
             await q.insert_contact(conn, cid, c)
         await q.insert_event(

@@ -10,6 +10,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Request, Response
+from litestar.datastructures import Cookie
+from litestar.middleware.csrf import CSRFMiddleware, generate_csrf_token
 from litestar.types import Message, Scope
 
 from registry.models import (
@@ -36,6 +38,35 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     """A before_send hook: unlike middleware it also covers routing 404/405 responses."""
     if message["type"] == "http.response.start":
         message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+
+
+def csrf_matches(request: Request[Any, Any, Any], submitted: str) -> bool:
+    """Litestar's own token check, for a form that re-renders instead of failing with 403."""
+    config = request.app.csrf_config
+    cookie = request.cookies.get(config.cookie_name) if config else None
+    if not config or not cookie or not submitted:
+        return False
+    checker = CSRFMiddleware(app=request.app, config=config)
+    return checker._csrf_tokens_match(submitted, cookie)
+
+
+def new_csrf_token(request: Request[Any, Any, Any]) -> str:
+    config = request.app.csrf_config
+    assert config is not None
+    return generate_csrf_token(secret=config.secret)
+
+
+def csrf_cookie(request: Request[Any, Any, Any], token: str) -> Cookie:
+    c = request.app.csrf_config
+    assert c is not None
+    return Cookie(
+        key=c.cookie_name,
+        value=token,
+        path=c.cookie_path,
+        secure=c.cookie_secure,
+        httponly=c.cookie_httponly,
+        samesite=c.cookie_samesite,
+    )
 
 
 def make_environment(directory: Path) -> Environment:

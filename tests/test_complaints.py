@@ -310,3 +310,25 @@ async def test_contact_canaries_never_leave_through_public_responses_or_logs(cli
         pages.append((await client.get(url)).text)
     for text in [*pages, caplog.text]:
         assert PHONE not in text and EMAIL not in text
+
+
+async def test_a_taken_reference_is_drawn_again(client, conn, monkeypatch):
+    from registry import complaints
+
+    first = (await file(client, body())).json()["reference"]
+    draws = iter([first, first, "TS20990101-ZZZZZ"])
+    monkeypatch.setattr(complaints, "new_reference", lambda today: next(draws))
+    r = await file(client, body())
+    assert r.status_code == 201 and r.json()["reference"] == "TS20990101-ZZZZZ"
+
+
+async def test_expired_form_token_keeps_the_input_and_issues_a_new_token(client):
+    _, csrf, token = await form_page(client)
+    data = form_data(csrf, token, description="过期前写的经过")
+    client.cookies.clear()  # the CSRF cookie is gone (expired, or a new browser session)
+    r = await client.post("/complaints", data=data)
+    assert r.status_code == 403
+    assert "过期前写的经过" in r.text and "您填写的内容都还在" in r.text
+    fresh = re.search(r'name="_csrf_token" value="([^"]+)"', r.text).group(1)
+    again = await client.post("/complaints", data={**data, "_csrf_token": fresh})
+    assert again.status_code == 303

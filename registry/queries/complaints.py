@@ -33,7 +33,8 @@ async def insert_complaint(
     idempotency_key: str | None,
     request_hash: str,
 ) -> int | None:
-    """Insert; None when the idempotency key was taken meanwhile (the caller replays)."""
+    """Insert; None when the idempotency key was taken meanwhile (the caller replays) or the
+    random reference is already in use (the caller draws another)."""
     cid: int | None = await conn.fetchval(
         """
         INSERT INTO complaints (
@@ -41,7 +42,7 @@ async def insert_complaint(
             certificate_code, matter, demanded_on, place, description, disclosure,
             classification, accept_due, reply_due, idempotency_key, request_hash)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-        ON CONFLICT (idempotency_key) DO NOTHING
+        ON CONFLICT DO NOTHING
         RETURNING id
         """,
         reference,

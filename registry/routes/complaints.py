@@ -21,7 +21,7 @@ from registry.models import ComplaintIn, ContactIn, FieldError, Receipt
 from registry.queries import complaints as cq
 from registry.queries import departments as dq
 from registry.settings import Settings
-from registry.web import render_page
+from registry.web import csrf_cookie, csrf_matches, new_csrf_token, render_page
 
 Req = Request[Any, Any, Any]
 FORM_FIELDS = (
@@ -98,9 +98,15 @@ async def render_form(
     errors: list[FieldError],
     status: int = 200,
     message: str = "",
+    csrf_token: str | None = None,
 ) -> Response[bytes]:
-    async with request.app.state.pool.acquire() as conn:
-        departments = await dq.list_departments(conn)
+    """The form with the person's input; it still renders when the database is down."""
+    try:
+        async with request.app.state.pool.acquire() as conn:
+            departments = await dq.list_departments(conn)
+        request.app.state.departments = departments
+    except DB_DOWN:
+        departments = request.app.state.get("departments", [])
     by_field: dict[str, list[str]] = {}
     for e in errors:
         by_field.setdefault(e.field.replace("contact.", "contact_"), []).append(e.message)
@@ -113,7 +119,7 @@ async def render_form(
         departments=departments,
         message=message,
         today=dt.date.today(),
-        csrf_token=ScopeState.from_scope(request.scope).csrf_token or "",
+        csrf_token=csrf_token or ScopeState.from_scope(request.scope).csrf_token or "",
     )
     headers = {"retry-after": "30"} if status == 503 else {}
     return Response(html.encode(), status_code=status, media_type=MediaType.HTML, headers=headers)
@@ -142,13 +148,20 @@ async def new(
     return await render_form(request, values, [])
 
 
-@post("/complaints", name="complaints.create")
+# CSRF is checked here rather than by the middleware, so a stale page loses nothing typed.
+@post("/complaints", name="complaints.create", opt={"exclude_from_csrf": True})
 async def create(
     request: Req,
     data: URLEncodedBody[dict[str, Any]],
 ) -> Response[Any]:
     """Post/Redirect/Get; on any problem the form comes back with everything typed."""
     form = {k: str(v) for k, v in data.items() if k in (*FORM_FIELDS, "form_token")}
+    if not csrf_matches(request, str(data.get("_csrf_token", ""))):
+        token = new_csrf_token(request)
+        msg = "页面已过期或浏览器禁用了 Cookie，请再点一次“提交”。您填写的内容都还在。"
+        response = await render_form(request, form, [], status=403, message=msg, csrf_token=token)
+        response.set_cookie(csrf_cookie(request, token))
+        return response
     token = form.get("form_token") or ""
     key = f"form:{token}" if 8 <= len(token) <= 64 else None
     try:
