@@ -121,6 +121,7 @@ def list_changed(state: State) -> None:
     state.pages.clear()
     state.lookup.clear()
     state.pop("departments", None)
+    state.pop("department_codes", None)
 
 
 def on_list_changed(app: Litestar) -> Any:

@@ -190,10 +190,7 @@ async def file_complaint(
     today = (now or dt.datetime.now()).date()
     classification = classify(verdict)
     async with conn.transaction():
-        if key is not None:
-            replay = await _replay(conn, key, digest, secret)
-            if replay:
-                return replay, True
+        # No look-up first: the insert's ON CONFLICT finds a retry, and a retry is the rare case.
         reply_due = add_workdays(today, REPLY_DAYS, overrides)
         accept_due = add_workdays(today, ACCEPT_DAYS, overrides)
         for _ in range(REFERENCE_ATTEMPTS):

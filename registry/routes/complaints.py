@@ -55,13 +55,24 @@ async def limit(request: Req, name: str, hits_window: tuple[int, int]) -> None:
         raise TooManyRequests(headers={"retry-after": str(retry)})
 
 
+async def department_codes(request: Req, conn: Any) -> set[str]:
+    """Department codes, kept per worker until the list changes (they change with it)."""
+    codes: set[str] | None = request.app.state.get("department_codes")
+    if codes is None:
+        codes = {d.code for d in await dq.list_departments(conn)}
+        request.app.state.department_codes = codes
+    return codes
+
+
 async def submit(request: Req, raw: ComplaintIn, key: str | None) -> tuple[Receipt, bool]:
     """Validate, classify against the list in force on the demand date, file once."""
     settings: Settings = request.app.state.settings
-    await limit(request, "file", settings.filing_limit)
     pool = request.app.state.pool
     async with pool.acquire() as conn:
-        codes = {d.code for d in await dq.list_departments(conn)}
+        retry = await ratelimit.hit(conn, f"file:{client_address(request)}", *settings.filing_limit)
+        if retry is not None:
+            raise TooManyRequests(headers={"retry-after": str(retry)})
+        codes = await department_codes(request, conn)
     result = complaints.validate(raw, codes, dt.date.today())
     if isinstance(result, list):
         raise InvalidInput(result, status=422)
