@@ -8,8 +8,11 @@ with candidates, never a guess that lets a department demand something.
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from enum import StrEnum
+from typing import TypeVar
 from urllib.parse import urlencode
 
 import msgspec
@@ -54,33 +57,79 @@ class Question(msgspec.Struct, frozen=True, kw_only=True):
     department: str | None = None
 
 
+# Key -> codes. Almost every key names one item: the code itself, a set only when shared
+# (a one-element set per key cost ~200 bytes, most of a 200,000-item index).
+Codes = str | set[str]
+T = TypeVar("T")
+_SHARED_TEXT = (
+    "issuer", "legal_basis", "legal_basis_level", "domain", "replacement", "retain_reason",
+    "decision_doc", "note", "effective_from",
+)  # fmt: skip
+_SHARED_LISTS = ("aliases", "demanded_by", "matters", "replacement_methods")
+
+
+def codes(found: Codes) -> Iterable[str]:
+    return (found,) if isinstance(found, str) else found
+
+
+def _put(table: dict[str, Codes], key: str, code: str) -> None:
+    found = table.get(key)
+    if found is None:
+        table[key] = code
+    elif isinstance(found, str):
+        if found != code:
+            table[key] = {found, code}
+    else:
+        found.add(code)
+
+
 class Index:
-    """The list in force on one date, keyed every way a person may type a name."""
+    """The list in force on one date, keyed every way a person may type a name.
+
+    Its certificates are read-only: equal field values are shared between them to save memory.
+    """
 
     def __init__(self, certs: list[Certificate], on: dt.date) -> None:
         self.on = on
-        self.certs = {c.code: c for c in certs}
-        self.matters = {c.code: [compact(m) for m in c.matters] for c in certs}
-        self.exact: dict[str, set[str]] = defaultdict(set)
-        self.cores: dict[str, set[str]] = defaultdict(set)
-        self.latin: dict[str, set[str]] = defaultdict(set)
-        self.labels: list[tuple[str, str]] = []  # (core, code) for fuzzy matching
-        self.grams: dict[str, list[int]] = defaultdict(list)
+        self._pool: dict[object, object] = {}  # one object per distinct value; build only
+        self.certs = {c.code: self._share(c) for c in certs}
+        self.matters = {
+            c.code: self._one(tuple(map(self._one, map(compact, c.matters)))) for c in certs
+        }
+        self.exact: dict[str, Codes] = {}
+        self.cores: dict[str, Codes] = {}
+        self.latin: dict[str, Codes] = {}
+        self.stems: list[str] = []  # label n's core, for fuzzy matching ...
+        self.owners: list[str] = []  # ... and its code
+        self.grams: dict[str, array[int]] = defaultdict(lambda: array("i"))
         phrase = len(certs) <= PHRASE_PINYIN_LIMIT
         for c in certs:
             for label in [c.name, *c.aliases]:
                 self._add(c.code, label, phrase)
+        del self._pool
+
+    def _one(self, value: T) -> T:
+        return self._pool.setdefault(value, value)  # type: ignore[return-value]
+
+    def _share(self, c: Certificate) -> Certificate:
+        for f in _SHARED_TEXT:
+            setattr(c, f, self._one(getattr(c, f)))
+        for f in _SHARED_LISTS:
+            value = getattr(c, f)
+            setattr(c, f, self._pool.setdefault((f, *value), value))
+        return c
 
     def _add(self, code: str, label: str, phrase: bool) -> None:
-        full, stem = compact(label), core(label)
-        self.exact[full].add(code)
-        self.cores[stem].add(code)
+        full, stem = self._one(compact(label)), self._one(core(label))
+        _put(self.exact, full, code)
+        _put(self.cores, stem, code)
         for text in {full, stem}:
             for key in pinyin(text, phrase=phrase) + (pinyin(text) if phrase else ()):
                 if len(key) >= 3:
-                    self.latin[key].add(code)
-        n = len(self.labels)
-        self.labels.append((stem, code))
+                    _put(self.latin, key, code)
+        n = len(self.stems)
+        self.stems.append(stem)
+        self.owners.append(code)
         for g in bigrams(stem):
             self.grams[g].append(n)
 
@@ -124,10 +173,10 @@ def _match(name: str, index: Index) -> tuple[dict[str, float], bool]:
         return {}, False
     for table, key, score in ((index.exact, full, 1.0), (index.cores, stem, 0.95)):
         if key in table:
-            return dict.fromkeys(table[key], score), True
+            return dict.fromkeys(codes(table[key]), score), True
     if is_latin(full):
         hit = index.latin.get(full)
-        return (dict.fromkeys(hit, 0.9), True) if hit else ({}, False)
+        return (dict.fromkeys(codes(hit), 0.9), True) if hit else ({}, False)
     scores = _fuzzy(stem, index)
     return scores, bool(scores) and max(scores.values()) >= CONFIDENT
 
@@ -138,7 +187,7 @@ def _fuzzy(stem: str, index: Index) -> dict[str, float]:
         shared.update(index.grams.get(g, ()))
     scores: dict[str, float] = {}
     for n, _ in shared.most_common(MAX_FUZZY):
-        label, code = index.labels[n]
+        label, code = index.stems[n], index.owners[n]
         s = similarity(stem, label)
         if s > scores.get(code, 0.0):
             scores[code] = s

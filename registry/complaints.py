@@ -234,6 +234,16 @@ async def file_complaint(
             entity_id=reference,
             after={"classification": str(classification)},
         )
+        if c.contact_email and c.disclosure is not Disclosure.ANONYMOUS:
+            # The reference only: the access code never travels by email.
+            await q.insert_outbox(
+                conn,
+                cid,
+                c.contact_email,
+                f"投诉已收到：{reference}",
+                f"您的投诉已收到，查询编号 {reference}。受理期限 {accept_due}，"
+                f"答复期限 {reply_due}。凭查询编号和提交时显示的查询码可查看办理进度。",
+            )
     receipt = Receipt(
         reference=reference,
         access_code=code,

@@ -46,7 +46,7 @@ class Lookup:
                 return ix
             generation = self.generation
             async with pool.acquire() as conn:
-                certs, _ = await q.list_certificates(conn, on=on)
+                certs = await q.in_force(conn, on=on)
             # Large lists take seconds to key: build off the event loop.
             ix = (
                 await asyncio.to_thread(Index, certs, on) if len(certs) > 2000 else Index(certs, on)

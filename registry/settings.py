@@ -26,6 +26,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     allowed_hosts: list[str] = []
     secure_cookies: bool = False
     smtp_url: str | None = None
+    # Proxies whose X-Forwarded-For is believed (rate limits count the real client then).
+    trusted_proxies: str = ""
     send_outbox: bool = True
     # (hits, seconds) per client address, shared by all workers through PostgreSQL.
     filing_limit: tuple[int, int] = (10, 600)
@@ -45,6 +47,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             allowed_hosts=[h for h in env.get("REGISTRY_ALLOWED_HOSTS", "").split(",") if h],
             secure_cookies=env.get("REGISTRY_HTTPS", "") == "1",
             smtp_url=env.get("REGISTRY_SMTP_URL") or None,
+            trusted_proxies=env.get("REGISTRY_TRUSTED_PROXIES", ""),
             filing_limit=_limit(env.get("REGISTRY_FILING_LIMIT"), (10, 600)),
             tracking_limit=_limit(env.get("REGISTRY_TRACKING_LIMIT"), (30, 600)),
         )

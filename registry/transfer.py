@@ -87,6 +87,8 @@ class ParsedRow(msgspec.Struct):
     row: int
     cert: Certificate
     effective_from: dt.date
+    # The columns the file has: a field whose column is absent keeps its current value.
+    present: frozenset[str] = frozenset()
 
 
 class ImportReport(msgspec.Struct, kw_only=True):
@@ -143,7 +145,7 @@ def parse_rows(
             if key:
                 seen[key] = i
         else:
-            parsed.append(ParsedRow(i, cert, eff))
+            parsed.append(ParsedRow(i, cert, eff, frozenset(f for f in header if f)))
     return parsed, errors
 
 
@@ -223,15 +225,23 @@ async def diff(
     """Sort rows into added/changed/unchanged; return those that need a new version."""
     by_name = await q.codes_by_name(conn)
     pending: list[ParsedRow] = []
+    seen: dict[str, int] = {}
     for r in rows:
         cert = r.cert
         if not cert.code:
             cert.code = by_name.get(cert.name, "")
+        if cert.code and cert.code in seen:
+            report.errors.append(
+                RowError(r.row, f"与第 {seen[cert.code]} 行是同一事项（{cert.code}）")
+            )
+            continue
+        seen[cert.code] = r.row
         latest = await q.get_latest(conn, cert.code) if cert.code else None
         if latest is None:
             report.added.append(cert.code or cert.name)
             pending.append(r)
             continue
+        keep_absent_columns(cert, latest, r.present)
         changed = [f for f in COMPARED if getattr(latest, f) != getattr(cert, f)]
         if not changed:
             report.unchanged.append(cert.code)
@@ -250,6 +260,17 @@ async def diff(
             report.changes[cert.code] = changed
             pending.append(r)
     return pending
+
+
+def keep_absent_columns(cert: Certificate, latest: Certificate, present: frozenset[str]) -> None:
+    """A file without a column says nothing about that field: it keeps its current value."""
+    if not present:
+        return
+    for f in COMPARED:
+        if f not in present:
+            setattr(cert, f, getattr(latest, f))
+    if "replacement" not in present:
+        cert.replacement_methods = latest.replacement_methods
 
 
 async def import_table(

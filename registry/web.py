@@ -41,19 +41,26 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
 
 
 def csrf_matches(request: Request[Any, Any, Any], submitted: str) -> bool:
-    """Litestar's own token check, for a form that re-renders instead of failing with 403."""
+    """Litestar's own token check (form field or header), for a form that re-renders instead
+    of failing with a bare 403."""
     config = request.app.csrf_config
     cookie = request.cookies.get(config.cookie_name) if config else None
+    submitted = request.headers.get(config.header_name, "") or submitted if config else ""
     if not config or not cookie or not submitted:
         return False
     checker = CSRFMiddleware(app=request.app, config=config)
     return checker._csrf_tokens_match(submitted, cookie)
 
 
-def new_csrf_token(request: Request[Any, Any, Any]) -> str:
+def new_csrf_token(request: Request[Any, Any, Any]) -> tuple[str, bool]:
+    """The token for a re-rendered form: the cookie's own if it is sound, else a new one
+    (True: the caller must set it as the cookie)."""
     config = request.app.csrf_config
     assert config is not None
-    return generate_csrf_token(secret=config.secret)
+    cookie = request.cookies.get(config.cookie_name, "")
+    if cookie and CSRFMiddleware(app=request.app, config=config)._decode_csrf_token(cookie):
+        return cookie, False
+    return generate_csrf_token(secret=config.secret), True
 
 
 def csrf_cookie(request: Request[Any, Any, Any], token: str) -> Cookie:

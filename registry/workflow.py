@@ -134,8 +134,7 @@ async def transition(
             before={"status": expected},
             after={"status": str(step.new_status), **_public_changes(step.changes)},
         )
-        if step.new_status != expected:
-            await _notify(conn, complaint_id, row["reference"], step)
+        await _notify(conn, complaint_id, row["reference"], step)
     return str(step.new_status)
 
 
@@ -244,6 +243,7 @@ async def _notify(conn: asyncpg.Connection, complaint_id: int, reference: str, s
     if not contact or not contact["email"] or not step.public:
         return
     label = COMPLAINT_STATUS_LABELS[step.new_status]
+    # Every public step is news to the complainant, an extension included.
     body = (
         f"您的投诉（查询编号 {reference}）办理状态更新为：{label}。\n\n{step.note}\n\n"
         "凭查询编号和查询码可在网站“投诉举报—查询进度”查看详情。"

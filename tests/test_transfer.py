@@ -152,3 +152,34 @@ def test_replacement_methods_are_recognised():
         "申请人书面承诺",
         "部门间核查",
     ]
+
+
+async def test_a_file_without_a_column_keeps_that_field(conn):
+    latest = await q.get_latest(conn, "CY-ZM-020")
+    assert latest is not None and latest.issuer and latest.matters
+    table = [
+        ["编号", "证明名称", "状态", "备注"],
+        [
+            "CY-ZM-020",
+            latest.name,
+            "取消" if latest.status is Status.ABOLISHED else "保留",
+            "只改备注",
+        ],
+    ]
+    report = await transfer.import_table(conn, table, apply=True, actor="test")
+    assert report.changes == {"CY-ZM-020": ["note"]} and report.applied
+    after = await q.get_latest(conn, "CY-ZM-020")
+    assert after.issuer == latest.issuer and after.matters == latest.matters
+    assert after.note == "只改备注"
+
+
+async def test_the_same_item_twice_in_one_file_is_an_error(conn):
+    latest = await q.get_latest(conn, "CY-ZM-020")
+    status = "取消" if latest.status is Status.ABOLISHED else "保留"
+    table = [
+        ["编号", "证明名称", "状态", "备注"],
+        ["CY-ZM-020", latest.name, status, "甲"],
+        ["", latest.name, status, "乙"],
+    ]
+    report = await transfer.import_table(conn, table, apply=True, actor="test")
+    assert [e.row for e in report.errors] == [3] and not report.applied

@@ -168,10 +168,11 @@ async def create(
     """Post/Redirect/Get; on any problem the form comes back with everything typed."""
     form = {k: str(v) for k, v in data.items() if k in (*FORM_FIELDS, "form_token")}
     if not csrf_matches(request, str(data.get("_csrf_token", ""))):
-        token = new_csrf_token(request)
+        token, fresh = new_csrf_token(request)
         msg = "页面已过期或浏览器禁用了 Cookie，请再点一次“提交”。您填写的内容都还在。"
         response = await render_form(request, form, [], status=403, message=msg, csrf_token=token)
-        response.set_cookie(csrf_cookie(request, token))
+        if fresh:
+            response.set_cookie(csrf_cookie(request, token))
         return response
     token = form.get("form_token") or ""
     key = f"form:{token}" if 8 <= len(token) <= 64 else None
@@ -262,5 +263,8 @@ async def track(
 
 
 router = Router(
-    path="/", opt={"policy": "public"}, route_handlers=[new, create, receipt, track_form, track]
+    include_in_schema=False,
+    path="/",
+    opt={"policy": "public"},
+    route_handlers=[new, create, receipt, track_form, track],
 )

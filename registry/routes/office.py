@@ -109,5 +109,7 @@ async def calendar_set(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Re
 
 
 router = Router(
-    path="/staff", route_handlers=[audit_log, user_list, user_change, calendar, calendar_set]
+    include_in_schema=False,
+    path="/staff",
+    route_handlers=[audit_log, user_list, user_change, calendar, calendar_set],
 )

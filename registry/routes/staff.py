@@ -248,5 +248,7 @@ async def reveal(
 
 
 router = Router(
-    path="/staff", route_handlers=[login_form, login, logout, home, queue, detail, reveal, act]
+    include_in_schema=False,
+    path="/staff",
+    route_handlers=[login_form, login, logout, home, queue, detail, reveal, act],
 )
