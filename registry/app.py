@@ -20,7 +20,7 @@ from registry import auth, errors, outbox
 from registry.db import Pool, create_pool
 from registry.listen import listen_for_changes
 from registry.lookup import Lookup
-from registry.routes import api, complaints, office, public, staff, transparency
+from registry.routes import admin, api, complaints, office, public, staff, transparency
 from registry.settings import PROJECT_ROOT, Settings
 from registry.web import PageCache, add_security_headers, make_environment
 
@@ -75,6 +75,7 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
             api.router,
             complaints.router,
             staff.router,
+            admin.router,
             office.router,
             transparency.router,
             api.docs,
