@@ -19,20 +19,7 @@ from registry.queries import certificates as cq
 
 LABELS = {field: zh for field, zh in transfer.COLUMNS} | {"reason": "变更理由"}
 # The item's own fields, as the edit form shows them.
-ITEM_FIELDS = (
-    "name",
-    "aliases",
-    "status",
-    "issuer",
-    "demanded_by",
-    "matters",
-    "legal_basis",
-    "legal_basis_level",
-    "domain",
-    "replacement",
-    "retain_reason",
-    "note",
-)
+ITEM_FIELDS = tuple(f for f in transfer.COMPARED if f != "decision_doc")  # asked separately
 # What every change must state: the decision, from when, and why.
 CHANGE_FIELDS = ("decision_doc", "effective_from", "reason")
 LIMITS = {"name": 200, "code": 40, "effective_from": 10, "decision_doc": 200}
