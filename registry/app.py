@@ -106,6 +106,7 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
             render_plugins=[JsonRenderPlugin()],
             openapi_router=Router(
                 path="/schema",
+                include_in_schema=False,
                 route_handlers=[],
                 opt={"exclude_from_csrf": True, "policy": "public"},
             ),

@@ -47,6 +47,13 @@ DB_DOWN = (
 )
 
 
+def error_responses(*codes: int) -> dict[int, Any]:
+    """OpenAPI entries for the error shape every JSON error has (documented per operation)."""
+    from litestar.openapi.datastructures import ResponseSpec
+
+    return {c: ResponseSpec(data_container=ErrorBody, description=MESSAGES[c]) for c in codes}
+
+
 class InvalidInput(Exception):
     """Bad input, with the field each message is about."""
 

@@ -332,3 +332,13 @@ async def test_expired_form_token_keeps_the_input_and_issues_a_new_token(client)
     fresh = re.search(r'name="_csrf_token" value="([^"]+)"', r.text).group(1)
     again = await client.post("/complaints", data={**data, "_csrf_token": fresh})
     assert again.status_code == 303
+
+
+async def test_corrected_form_files_on_the_first_resubmit(client):
+    _, csrf, token = await form_page(client)
+    bad = await client.post("/complaints", data=form_data(csrf, token, certificate_name=""))
+    assert bad.status_code == 422
+    again = re.search(r'name="_csrf_token" value="([^"]+)"', bad.text).group(1)
+    assert len(again) > 20 and "Empty" not in again
+    fixed = await client.post("/complaints", data=form_data(again, token))
+    assert fixed.status_code == 303

@@ -12,7 +12,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from registry import complaints, views
 from registry.checker import Verdict
-from registry.errors import InvalidInput, NotFound
+from registry.errors import InvalidInput, NotFound, error_responses
 from registry.lookup import Lookup
 from registry.models import (
     CertificateDetail,
@@ -32,7 +32,7 @@ from registry.web import render_page
 Req = Request[Any, Any, Any]
 
 
-@get("/summary", summary="清理结果汇总（按数据计算）")
+@get("/summary", summary="清理结果汇总（按数据计算）", responses=error_responses(400, 503))
 async def summary(
     request: Req,
     on: Annotated[str | None, QueryParameter(description="YYYY-MM-DD，默认今天")] = None,
@@ -45,7 +45,11 @@ async def summary(
         return await q.summary(conn, on=day or dt.date.today())
 
 
-@get("/certificates", summary="证明事项清单（筛选、分页）")
+@get(
+    "/certificates",
+    summary="证明事项清单（筛选、分页）",
+    responses=error_responses(400, 503),
+)
 async def certificates(
     request: Req,
     status: Annotated[str | None, QueryParameter(description="retained | abolished")] = None,
@@ -72,7 +76,11 @@ async def certificates(
         return await views.certificate_page(conn, filters, index)
 
 
-@get("/certificates/{code:str}", summary="单个证明事项及其版本历史")
+@get(
+    "/certificates/{code:str}",
+    summary="单个证明事项及其版本历史",
+    responses=error_responses(400, 404, 503),
+)
 async def certificate(
     request: Req,
     code: FromPath[str],
@@ -89,7 +97,8 @@ async def certificate(
 @get(
     "/check",
     summary="能不能要求我提供这个证明？",
-    responses={200: ResponseSpec(data_container=Verdict, description="判断结果")},
+    responses={200: ResponseSpec(data_container=Verdict, description="判断结果")}
+    | error_responses(400, 503),
 )
 async def check(
     request: Req,
@@ -120,7 +129,8 @@ async def check(
     status_code=201,
     summary="投诉举报：被索要已取消或清单外的证明",
     description="需要请求头 Idempotency-Key：重试时带同一个键，只会生成一件投诉并返回同一回执。",
-    responses={201: ResponseSpec(data_container=Receipt, description="回执：查询编号与查询码")},
+    responses={201: ResponseSpec(data_container=Receipt, description="回执：查询编号与查询码")}
+    | error_responses(400, 413, 422, 429, 503),
 )
 async def file_complaint(
     request: Req,
@@ -144,7 +154,8 @@ async def file_complaint(
 @get(
     "/complaints/{reference:str}",
     summary="查询投诉办理进度（不含联系方式）",
-    responses={200: ResponseSpec(data_container=ComplaintPublic, description="办理进度")},
+    responses={200: ResponseSpec(data_container=ComplaintPublic, description="办理进度")}
+    | error_responses(404, 429, 503),
 )
 async def complaint_status(
     request: Req,
@@ -162,7 +173,7 @@ async def complaint_status(
     return found
 
 
-@get("/departments", summary="部门与乡镇（街道）")
+@get("/departments", summary="部门与乡镇（街道）", responses=error_responses(503))
 async def departments(request: Req) -> list[Department]:
     async with request.app.state.pool.acquire() as conn:
         return await dq.list_departments(conn)

@@ -118,6 +118,15 @@ async def render_form(
         request.app.state.departments = departments
     except DB_DOWN:
         departments = request.app.state.get("departments", [])
+    # The middleware gives GET pages a token; the POST route checks its own (see create()).
+    state_token = ScopeState.from_scope(request.scope).csrf_token
+    fresh = False
+    if csrf_token:
+        token = csrf_token
+    elif isinstance(state_token, str) and state_token:
+        token = state_token
+    else:
+        token, fresh = new_csrf_token(request)
     by_field: dict[str, list[str]] = {}
     for e in errors:
         by_field.setdefault(e.field.replace("contact.", "contact_"), []).append(e.message)
@@ -130,10 +139,15 @@ async def render_form(
         departments=departments,
         message=message,
         today=dt.date.today(),
-        csrf_token=csrf_token or ScopeState.from_scope(request.scope).csrf_token or "",
+        csrf_token=token,
     )
     headers = {"retry-after": "30"} if status == 503 else {}
-    return Response(html.encode(), status_code=status, media_type=MediaType.HTML, headers=headers)
+    response = Response(
+        html.encode(), status_code=status, media_type=MediaType.HTML, headers=headers
+    )
+    if fresh:
+        response.set_cookie(csrf_cookie(request, token))
+    return response
 
 
 @get("/complaints/new", name="complaints.new")
@@ -168,12 +182,8 @@ async def create(
     """Post/Redirect/Get; on any problem the form comes back with everything typed."""
     form = {k: str(v) for k, v in data.items() if k in (*FORM_FIELDS, "form_token")}
     if not csrf_matches(request, str(data.get("_csrf_token", ""))):
-        token, fresh = new_csrf_token(request)
         msg = "页面已过期或浏览器禁用了 Cookie，请再点一次“提交”。您填写的内容都还在。"
-        response = await render_form(request, form, [], status=403, message=msg, csrf_token=token)
-        if fresh:
-            response.set_cookie(csrf_cookie(request, token))
-        return response
+        return await render_form(request, form, [], status=403, message=msg)
     token = form.get("form_token") or ""
     key = f"form:{token}" if 8 <= len(token) <= 64 else None
     try:

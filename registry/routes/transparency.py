@@ -12,7 +12,7 @@ from litestar import MediaType, Request, Response, Router, get
 from litestar.params import QueryParameter
 
 from registry import sheets
-from registry.errors import InvalidInput
+from registry.errors import InvalidInput, error_responses
 from registry.models import (
     CLASSIFICATION_LABELS,
     COMPLAINT_STATUS_LABELS,
@@ -85,7 +85,12 @@ async def changes_page(
     return await pages.respond(request, f"changes|{page_n}", render)
 
 
-@get("/api/v1/changes", summary="清单变更记录（新增、取消、恢复保留、修改、更正）", tags=["v1"])
+@get(
+    "/api/v1/changes",
+    summary="清单变更记录（新增、取消、恢复保留、修改、更正）",
+    tags=["v1"],
+    responses=error_responses(400, 503),
+)
 async def changes_api(
     request: Req,
     since: Annotated[
@@ -188,7 +193,12 @@ async def stats_page(request: Req) -> Response[bytes]:
     return Response(html.encode(), media_type=MediaType.HTML, headers={"cache-control": "no-cache"})
 
 
-@get("/api/v1/stats", summary="投诉举报办理统计（不含任何个人信息）", tags=["v1"])
+@get(
+    "/api/v1/stats",
+    summary="投诉举报办理统计（不含任何个人信息）",
+    tags=["v1"],
+    responses=error_responses(503),
+)
 async def stats_api(request: Req) -> sq.Stats:
     async with request.app.state.pool.acquire() as conn:
         return await sq.complaint_stats(conn, today=dt.date.today())

@@ -20,6 +20,13 @@ Fixtures (session-scoped unless said otherwise):
   fixtures of wider scope, or a second actor in one test (a citizen and a staff member).
 - `shot` (function scope), called as `await shot(page, name)`: a full-page PNG in
   `artifacts/screenshots/<viewport>-<name>.png`.
+- `staff_accounts`: a supervisor and a department user (县公安局, CY-BM-001) made with the real
+  CLI (`python -m registry user add … --password-stdin`) in the live server's database;
+  `staff_accounts["supervisor"].username`, `.password`.
+
+The live server runs with filing and tracking limits of 100000 a minute, so journeys and the
+API fuzzing never answer each other with 429. The staff login limit (20 per 10 minutes per
+address) is the server's own: fuzzing never reaches it, because its POSTs carry no CSRF token.
 
 The server and its database live for the whole session: tests that write (complaints, staff
 actions) see each other's data. Use unique values (e.g. a uuid in a complaint text) and do not
@@ -36,8 +43,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -173,7 +182,13 @@ def live_server(browser_database: str) -> Iterator[str]:
     log_path = ARTIFACTS / "browser-server.log"
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DATABASE_URL": browser_database, "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": browser_database,
+        "PYTHONUNBUFFERED": "1",
+        "REGISTRY_FILING_LIMIT": "100000/60",
+        "REGISTRY_TRACKING_LIMIT": "100000/60",
+    }
     env.pop("REGISTRY_ALLOWED_HOSTS", None)
     cmd = [sys.executable, "-m", "registry", "serve", "--host", "127.0.0.1", "--port", str(port)]
     with open(log_path, "wb") as log:
@@ -197,6 +212,50 @@ def live_server(browser_database: str) -> Iterator[str]:
             yield base_url
         finally:
             _stop(proc)
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    username: str
+    password: str
+    role: str
+    department: str | None = None
+
+
+STAFF_PASSWORD = "browser-tests-" + uuid.uuid4().hex[:12]
+POLICE = "CY-BM-001"  # 县公安局
+
+
+def _add_user(database_url: str, account: StaffAccount) -> None:
+    cmd = [sys.executable, "-m", "registry", "user", "add", account.username]
+    cmd += ["--role", account.role, "--password-stdin"]
+    if account.department:
+        cmd += ["--department", account.department]
+    env = {**os.environ, "DATABASE_URL": database_url}
+    done = subprocess.run(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        input=account.password + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stdout}\n{done.stderr}"
+
+
+@pytest.fixture(scope="session")
+def staff_accounts(live_server: str, browser_database: str) -> dict[str, StaffAccount]:
+    """Made through the real CLI after the server has migrated its database (no default ones)."""
+    suffix = os.getpid()
+    accounts = {
+        "supervisor": StaffAccount(f"office{suffix}", STAFF_PASSWORD, "supervisor"),
+        "department": StaffAccount(f"police{suffix}", STAFF_PASSWORD, "department", POLICE),
+    }
+    for account in accounts.values():
+        _add_user(browser_database, account)
+    return accounts
 
 
 # --- browser ---------------------------------------------------------------------------------
