@@ -55,6 +55,8 @@ import asyncpg
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 
+from tests.conftest import _alive
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
@@ -115,16 +117,6 @@ async def _admin_connect(server_dsn: str) -> asyncpg.Connection:
         ) as e:
             last = e
     raise RuntimeError(f"no database to connect to on {server_dsn}: {last}")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @pytest.fixture(scope="session")
