@@ -12,24 +12,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from build_seed import HEADER  # the script beside this one
+
 SEED = Path(__file__).resolve().parent.parent / "seed_data"
-HEADER = [
-    "编号",
-    "证明名称",
-    "别名",
-    "状态",
-    "开具单位",
-    "索要单位",
-    "办理事项",
-    "设定依据",
-    "依据层级",
-    "所属领域",
-    "取消后办理方式",
-    "保留原因",
-    "决定文号",
-    "生效日期",
-    "备注",
-]
+
 DEPT_HEADER = ["编码", "名称", "类型"]
 METHODS = [
     "直接取消",

@@ -48,9 +48,14 @@ def client_address(request: Req) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def limit(request: Req, name: str, hits_window: tuple[int, int]) -> None:
-    async with request.app.state.pool.acquire() as conn:
-        retry = await ratelimit.hit(conn, f"{name}:{client_address(request)}", *hits_window)
+async def limit(
+    request: Req, name: str, hits_window: tuple[int, int], conn: Any | None = None
+) -> None:
+    """Count this client's hit in `name`; 429 past the limit. Uses conn when given."""
+    if conn is None:
+        async with request.app.state.pool.acquire() as own:
+            return await limit(request, name, hits_window, own)
+    retry = await ratelimit.hit(conn, f"{name}:{client_address(request)}", *hits_window)
     if retry is not None:
         raise TooManyRequests(headers={"retry-after": str(retry)})
 
@@ -69,9 +74,7 @@ async def submit(request: Req, raw: ComplaintIn, key: str | None) -> tuple[Recei
     settings: Settings = request.app.state.settings
     pool = request.app.state.pool
     async with pool.acquire() as conn:
-        retry = await ratelimit.hit(conn, f"file:{client_address(request)}", *settings.filing_limit)
-        if retry is not None:
-            raise TooManyRequests(headers={"retry-after": str(retry)})
+        await limit(request, "file", settings.filing_limit, conn)
         codes = await department_codes(request, conn)
     result = complaints.validate(raw, codes, dt.date.today())
     if isinstance(result, list):

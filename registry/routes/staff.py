@@ -16,6 +16,7 @@ from registry import audit, auth, ratelimit, workflow
 from registry.models import Classification, ComplaintStatus, FieldError, Role, StaffUser
 from registry.queries import complaints as q
 from registry.queries import departments as dq
+from registry.routes.complaints import client_address
 from registry.web import render_page
 
 Req = Request[Any, Any, Any]
@@ -75,9 +76,8 @@ async def login(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[
     username = str(data.get("username", ""))[:40].strip()
     password = str(data.get("password", ""))[:200]
     target = _safe_next(str(data.get("next", "")))
-    address = request.client.host if request.client else "unknown"
     async with request.app.state.pool.acquire() as conn:
-        retry = await ratelimit.hit(conn, f"login:{address}", 20, 600)
+        retry = await ratelimit.hit(conn, f"login:{client_address(request)}", 20, 600)
         user_id = None if retry else await auth.authenticate(conn, username, password)
         if user_id is not None:
             async with conn.transaction():
