@@ -8,6 +8,8 @@ run id + thread + random + counter) from N connections; in the same run, on the 
 PostgreSQL, pgbench runs `INSERT INTO bench_t (v) VALUES (:n)` on a scratch table with the same
 client count (-c N -j 2 -M prepared) for the same duration. Runs alternate (pgbench, wrk, …)
 for --rounds rounds after a warm-up; **ratio = median(filings/s) / median(pgbench tps)**.
+Each round also posts the same body to bench/plain_insert.py, a plain Litestar handler doing
+one INSERT (the issue's yardstick: "about 0.2 here"), served with the same uvicorn settings.
 Targets: ratio >= 0.15 and p99 <= 50 ms at 50 connections.
 
 While both run, pg_stat_activity is sampled every 50 ms: what the database's sessions were
@@ -310,6 +312,12 @@ def main(argv: list[str] | None = None) -> int:
             env={"DATABASE_URL": dsn, "REGISTRY_FILING_LIMIT": "1000000/60",
                  "REGISTRY_POOL_MAX": str(pool_max)},
         ) as app,
+        h.serve(
+            "bench.plain_insert:app_from_env",
+            factory=True,
+            flags=flags,
+            env={"DATABASE_URL": dsn, "REGISTRY_POOL_MAX": str(pool_max)},
+        ) as plain,
     ):  # fmt: skip
         lua = Path(tmp) / "file.lua"
         lua.write_text(lua_script(prefix, args.spread_addresses))
@@ -333,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)  # fmt: skip
         url = app + "/api/v1/complaints"
         wrk_runs: list[h.Load] = []
+        plain_runs: list[h.Load] = []
         pg_runs: list[tuple[float, float]] = []
         wrk_cpu: list[Cpu] = []
         pg_cpu: list[Cpu] = []
@@ -341,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
             with Sampler(dsn) as sampler:
                 pgbench_run(pgbench, dsn, pgsql, args.connections, 2)
                 wrk_run(url, lua, args.connections, args.threads, 2)
+                wrk_run(plain + "/api/v1/complaints", lua, args.connections, args.threads, 2)
                 for i in range(args.rounds):
                     sampler.phase = "pgbench INSERT"
                     with Cpu(app_pid, pg_pid) as cpu:
@@ -353,6 +363,15 @@ def main(argv: list[str] | None = None) -> int:
                                                 args.duration))  # fmt: skip
                     wrk_cpu.append(cpu)
                     sampler.phase = ""
+                    plain_runs.append(
+                        wrk_run(
+                            plain + "/api/v1/complaints",
+                            lua,
+                            args.connections,
+                            args.threads,
+                            args.duration,
+                        )
+                    )
                     print(f"  round {i + 1}/{args.rounds}: filing {wrk_runs[-1].rps:,.0f}/s "
                           f"(p99 {wrk_runs[-1].p99_ms:.1f} ms), pgbench {pg_runs[-1][0]:,.0f} tps",
                           file=sys.stderr, flush=True)  # fmt: skip
@@ -380,14 +399,23 @@ def main(argv: list[str] | None = None) -> int:
     errors = sum(r.errors for r in wrk_runs)
     answered = sum(r.requests for r in wrk_runs)
     ratio = rps / tps
+    plain_rps = statistics.median(r.rps for r in plain_runs)
+    plain_p99 = statistics.median(r.p99_ms for r in plain_runs)
     print("| run | per second | p50 ms | p99 ms | errors |")
     print("|-----|-----------:|-------:|-------:|-------:|")
     for i, (r, (t, lat)) in enumerate(zip(wrk_runs, pg_runs, strict=True), 1):
         print(f"| pgbench INSERT {i} | {t:,.0f} | avg {lat:.2f} | | |")
         print(f"| POST /api/v1/complaints {i} | {r.rps:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} "
               f"| {r.errors} |")  # fmt: skip
+        pr = plain_runs[i - 1]
+        print(f"| plain one-INSERT Litestar handler {i} | {pr.rps:,.0f} | {pr.p50_ms:.2f} "
+              f"| {pr.p99_ms:.2f} | {pr.errors} |")  # fmt: skip
     print(f"median: filing {rps:,.0f}/s, pgbench {tps:,.0f} tps -> ratio {ratio:.3f}; "
           f"filing p50 {p50:.1f} ms, p99 {p99:.1f} ms")  # fmt: skip
+    print(
+        f"yardstick: plain one-INSERT handler {plain_rps:,.0f}/s -> ratio "
+        f"{plain_rps / tps:.3f}, p99 {plain_p99:.1f} ms; filing is {rps / plain_rps:.2f} of it"
+    )
     # Warm-up filings are in the database too; wrk counts only answered requests.
     print(
         f"complaints stored by this run {stored:,} (wrk counted {answered:,} answered in the "

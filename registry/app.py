@@ -124,6 +124,7 @@ def list_changed(state: State) -> None:
     state.lookup.clear()
     state.pop("departments", None)
     state.pop("department_codes", None)
+    state.pop("calendar_overrides", None)
 
 
 def on_list_changed(app: Litestar) -> Any:

@@ -11,7 +11,6 @@ import secrets
 import asyncpg
 import msgspec
 
-from registry import audit
 from registry.checker import Verdict, VerdictKind
 from registry.models import (
     Classification,
@@ -24,6 +23,7 @@ from registry.models import (
     Receipt,
 )
 from registry.queries import complaints as q
+from registry.ratelimit import retry_after
 from registry.workdays import Overrides, add_workdays
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
@@ -50,6 +50,14 @@ OTHER = "other"
 
 class IdempotencyConflict(Exception):
     """The key was used before with a different complaint."""
+
+
+class RateLimited(Exception):
+    """Too many filings from this client; retry_after seconds until the window ends."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
 
 
 def _text(value: str | None, field: str, errors: list[FieldError], *, required: str = "") -> str:
@@ -172,7 +180,8 @@ def access_code(secret: str, reference: str, key: str | None) -> str:
 
 
 def new_reference(today: dt.date) -> str:
-    return f"TS{today:%Y%m%d}-" + "".join(secrets.choice(ALPHABET) for _ in range(5))
+    # 32 letters: each random byte mod 32 is uniform.
+    return f"TS{today:%Y%m%d}-" + "".join(ALPHABET[b % 32] for b in secrets.token_bytes(5))
 
 
 async def file_complaint(
@@ -182,68 +191,58 @@ async def file_complaint(
     *,
     key: str | None,
     secret: str,
+    rate: tuple[str, int, int],
     overrides: Overrides | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[Receipt, bool]:
-    """One transaction: complaint, contact, event, audit. Returns (receipt, replayed)."""
+    """One statement counts the client's hit and writes complaint, contact, event, audit and
+    acknowledgement (see queries.complaints.file); rate = (bucket, limit, window seconds).
+    Returns (receipt, replayed); raises RateLimited past the limit."""
     digest = request_hash(c)
     today = (now or dt.datetime.now()).date()
     classification = classify(verdict)
-    async with conn.transaction():
-        # No look-up first: the insert's ON CONFLICT finds a retry, and a retry is the rare case.
-        reply_due = add_workdays(today, REPLY_DAYS, overrides)
-        accept_due = add_workdays(today, ACCEPT_DAYS, overrides)
-        for _ in range(REFERENCE_ATTEMPTS):
-            reference = new_reference(today)
-            code = access_code(secret, reference, key)
-            cid = await q.insert_complaint(
-                conn,
-                c,
-                reference=reference,
-                access_code_hash=hash_code(code),
-                certificate_code=verdict.certificate.code if verdict.certificate else None,
-                classification=str(classification),
-                accept_due=accept_due,
-                reply_due=reply_due,
-                idempotency_key=key,
-                request_hash=digest,
-            )
-            if cid is not None:
-                break
-            # A concurrent retry with the same key won the insert, or the reference was taken.
-            if key is not None and (replay := await _replay(conn, key, digest, secret)):
-                return replay, True
-        else:
-            raise RuntimeError(f"no free reference in {REFERENCE_ATTEMPTS} draws")
-        if c.disclosure is not Disclosure.ANONYMOUS:
-            await q.insert_contact(conn, cid, c)
-        await q.insert_event(
-            conn,
-            cid,
-            kind="submitted",
-            public=True,
-            actor="complainant",
-            status_to=ComplaintStatus.SUBMITTED,
-            note="投诉已收到，等待受理。",
-        )
-        await audit.record(
-            conn,
-            actor="public",
-            action="complaint.file",
-            entity="complaint",
-            entity_id=reference,
-            after={"classification": str(classification)},
-        )
-        if c.contact_email and c.disclosure is not Disclosure.ANONYMOUS:
+    reply_due = add_workdays(today, REPLY_DAYS, overrides)
+    accept_due = add_workdays(today, ACCEPT_DAYS, overrides)
+    keep_contact = c.disclosure is not Disclosure.ANONYMOUS
+    # No look-up first: the insert's ON CONFLICT finds a retry, and a retry is the rare case.
+    for _ in range(REFERENCE_ATTEMPTS):
+        reference = new_reference(today)
+        code = access_code(secret, reference, key)
+        mail = None
+        if c.contact_email and keep_contact:
             # The reference only: the access code never travels by email.
-            await q.insert_outbox(
-                conn,
-                cid,
+            mail = (
                 c.contact_email,
                 f"投诉已收到：{reference}",
                 f"您的投诉已收到，查询编号 {reference}。受理期限 {accept_due}，"
                 f"答复期限 {reply_due}。凭查询编号和提交时显示的查询码可查看办理进度。",
             )
+        filed = await q.file(
+            conn,
+            c,
+            reference=reference,
+            access_code_hash=hash_code(code),
+            certificate_code=verdict.certificate.code if verdict.certificate else None,
+            classification=str(classification),
+            accept_due=accept_due,
+            reply_due=reply_due,
+            idempotency_key=key,
+            request_hash=digest,
+            keep_contact=keep_contact,
+            event_note="投诉已收到，等待受理。",
+            audit_after={"classification": str(classification)},
+            mail=mail,
+            rate=rate,
+        )
+        if filed.id is not None:
+            break
+        if filed.hits > rate[1]:
+            raise RateLimited(retry_after(filed.window_start, rate[2]))
+        # A concurrent retry with the same key won the insert, or the reference was taken.
+        if key is not None and (replay := await _replay(conn, key, digest, secret)):
+            return replay, True
+    else:
+        raise RuntimeError(f"no free reference in {REFERENCE_ATTEMPTS} draws")
     receipt = Receipt(
         reference=reference,
         access_code=code,

@@ -7,7 +7,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.text import MIMEText
+from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urlparse
@@ -19,7 +22,7 @@ BATCH = 20
 
 
 class Transport(Protocol):
-    async def send(self, message: EmailMessage) -> None: ...
+    async def send(self, message: Message) -> None: ...
 
 
 class FileTransport:
@@ -28,17 +31,18 @@ class FileTransport:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Message) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"{dt.datetime.now():%Y%m%dT%H%M%S%f}-{message['X-Outbox-Id']}.eml"
-        await asyncio.to_thread((self.directory / name).write_bytes, bytes(message))
+        # A few hundred bytes to a local disk: cheaper inline than a trip to a thread.
+        (self.directory / name).write_bytes(message.as_bytes())
 
 
 class SmtpTransport:
     def __init__(self, url: str) -> None:
         self.url = urlparse(url)
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Message) -> None:
         import aiosmtplib
 
         u = self.url
@@ -58,27 +62,35 @@ def transport_for(smtp_url: str | None, home: Path) -> Transport:
     return SmtpTransport(smtp_url) if smtp_url else FileTransport(home / "outbox")
 
 
+def compose(outbox_id: int, recipient: str, subject: str, body: str) -> Message:
+    """A plain UTF-8 message. The classic MIMEText API: several times cheaper per message
+    than EmailMessage, and every filing with an email address sends one."""
+    message = MIMEText(body, "plain", "utf-8")
+    message["From"] = SENDER
+    message["To"] = recipient
+    message["Subject"] = Header(subject, "utf-8").encode()
+    message["Date"] = formatdate()
+    message["Message-ID"] = make_msgid(domain=SENDER.partition("@")[2])
+    message["X-Outbox-Id"] = str(outbox_id)
+    return message
+
+
 async def send_pending(pool: Any, transport: Transport) -> int:
     """Send what is due; each row is claimed with SKIP LOCKED so workers never send twice."""
-    sent = 0
+    sent: list[int] = []
     async with pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(
             """
                 SELECT id, recipient, subject, body, attempts FROM outbox
                 WHERE sent_at IS NULL AND next_attempt_at <= now() AND attempts < $1
-                ORDER BY id LIMIT $2
+                ORDER BY next_attempt_at, id LIMIT $2
                 FOR UPDATE SKIP LOCKED
                 """,
             MAX_ATTEMPTS,
             BATCH,
         )
         for row in rows:
-            message = EmailMessage()
-            message["From"] = SENDER
-            message["To"] = row["recipient"]
-            message["Subject"] = row["subject"]
-            message["X-Outbox-Id"] = str(row["id"])
-            message.set_content(row["body"])
+            message = compose(row["id"], row["recipient"], row["subject"], row["body"])
             try:
                 await transport.send(message)
             except Exception as exc:  # any transport failure: retry later with back-off
@@ -95,19 +107,22 @@ async def send_pending(pool: Any, transport: Transport) -> int:
                 )
                 log.warning("outbox message %s not sent (%s)", row["id"], type(exc).__name__)
                 continue
+            sent.append(row["id"])
+        if sent:
             await conn.execute(
-                "UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = $1",
-                row["id"],
+                "UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = ANY($1)",
+                sent,
             )
-            sent += 1
-    return sent
+    return len(sent)
 
 
 async def run(pool: Any, transport: Transport, interval: float = 2.0) -> None:
-    """The worker loop, started by the app's lifespan; errors never stop it."""
+    """The worker loop, started by the app's lifespan; errors never stop it. A full batch
+    means more are waiting: go on at once instead of sleeping."""
     while True:
+        sent = 0
         try:
-            await send_pending(pool, transport)
+            sent = await send_pending(pool, transport)
         except Exception:  # database down and the like: try again next round
             log.warning("outbox round failed", exc_info=False)
-        await asyncio.sleep(interval)
+        await asyncio.sleep(0 if sent >= BATCH else interval)

@@ -6,24 +6,27 @@ import datetime as dt
 
 import asyncpg
 
+# Count one hit in the current fixed window of `window` seconds; returns hits, window_start.
+# Also used as a CTE by the filing statement (queries/complaints.py): $1 bucket, $2 window.
+HIT = """
+    INSERT INTO rate_limits (bucket, window_start, hits)
+    VALUES ({bucket}, to_timestamp(floor(extract(epoch FROM now()) / {window}) * {window}), 1)
+    ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
+    RETURNING hits, window_start
+"""
+
+
+def retry_after(window_start: dt.datetime, window: int) -> int:
+    """Seconds until the window that refused a hit ends (at least 1)."""
+    ends = window_start + dt.timedelta(seconds=window)
+    return max(1, int((ends - dt.datetime.now(dt.UTC)).total_seconds()))
+
 
 async def hit(conn: asyncpg.Connection, bucket: str, limit: int, window: int) -> int | None:
     """Count one hit; None if allowed, else the seconds until the window ends."""
-    row = await conn.fetchrow(
-        """
-        INSERT INTO rate_limits (bucket, window_start, hits)
-        VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
-        ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
-        RETURNING hits, window_start
-        """,
-        bucket,
-        window,
-    )
+    row = await conn.fetchrow(HIT.format(bucket="$1", window="$2::int"), bucket, window)
     assert row is not None
-    if row["hits"] <= limit:
-        return None
-    ends = row["window_start"] + dt.timedelta(seconds=window)
-    return max(1, int((ends - dt.datetime.now(dt.UTC)).total_seconds()))
+    return None if row["hits"] <= limit else retry_after(row["window_start"], window)
 
 
 async def purge(conn: asyncpg.Connection, older_than: int = 86400) -> None:

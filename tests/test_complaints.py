@@ -12,6 +12,7 @@ import pytest
 TODAY = dt.date.today().isoformat()
 PHONE = "13900001234"
 EMAIL = "canary-7f3a@example.org"
+FILING_TABLES = ("complaints", "complaint_contacts", "complaint_events", "audit_log", "outbox")
 
 
 def body(**over):
@@ -176,6 +177,22 @@ async def test_filing_is_rate_limited_per_client(client, app):
     r = await file(client, body())
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
     assert set(r.json()) == {"status", "error", "errors"}
+
+
+async def test_a_refused_filing_writes_nothing(client, app, conn):
+    limit = app.state.settings.filing_limit[0]
+    for _ in range(limit):
+        assert (await file(client, body())).status_code == 201
+    before = [await conn.fetchval(f"SELECT count(*) FROM {t}") for t in FILING_TABLES]
+    assert (await file(client, body())).status_code == 429
+    assert [await conn.fetchval(f"SELECT count(*) FROM {t}") for t in FILING_TABLES] == before
+
+
+async def test_invalid_filings_count_against_the_limit_too(client, app):
+    limit = app.state.settings.filing_limit[0]
+    codes = [(await file(client, body(certificate_name=""))).status_code for _ in range(limit)]
+    assert codes == [422] * limit
+    assert (await file(client, body())).status_code == 429
 
 
 async def test_tracking_is_rate_limited(client, app):

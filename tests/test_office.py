@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import email
+import email.policy
 from pathlib import Path
 
 import httpx
 
 from registry import outbox
 from registry.db import SingleConnectionPool
-from tests.staff_helpers import login, make_user, post_form
+from tests.staff_helpers import file_complaint, login, make_user, post_form
 
 
 async def logged_in(app, conn, username: str, role: str) -> httpx.AsyncClient:
@@ -56,6 +57,19 @@ async def test_calendar_override_is_saved_and_audited(app, conn):
     await sup.aclose()
 
 
+async def test_a_calendar_change_moves_the_next_filing_deadline(app, conn):
+    """Filing keeps the overrides per worker; the office's change must reach the next filing."""
+    sup = await logged_in(app, conn, "sup", "supervisor")
+    first = await file_complaint(sup)
+    due = await conn.fetchval("SELECT reply_due FROM complaints WHERE reference = $1", first)
+    r = await post_form(sup, "/staff/calendar", {"day": due.isoformat(), "kind": "holiday"})
+    assert r.status_code == 303
+    second = await file_complaint(sup)
+    moved = await conn.fetchval("SELECT reply_due FROM complaints WHERE reference = $1", second)
+    assert moved > due
+    await sup.aclose()
+
+
 async def test_outbox_sends_once_to_files(conn, tmp_path: Path):
     await conn.execute(
         "INSERT INTO outbox (recipient, subject, body) VALUES ('a@example.org', '投诉更新', '内容')"
@@ -66,8 +80,9 @@ async def test_outbox_sends_once_to_files(conn, tmp_path: Path):
     assert await outbox.send_pending(pool, transport) == 0
     files = list(tmp_path.glob("*.eml"))
     assert len(files) == 1
-    msg = email.message_from_bytes(files[0].read_bytes())
-    assert msg["To"] == "a@example.org"
+    msg = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    assert msg["To"] == "a@example.org" and msg["Subject"] == "投诉更新"
+    assert msg.get_content().strip() == "内容" and msg["Date"] and msg["Message-ID"]
 
 
 class Broken:

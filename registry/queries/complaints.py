@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import asyncpg
 
+from registry import ratelimit
 from registry.db import many
 from registry.models import NewComplaint, TimelineEvent
 
@@ -20,7 +22,13 @@ async def find_by_key(conn: asyncpg.Connection, key: str) -> asyncpg.Record | No
     )
 
 
-async def insert_complaint(
+class Filed(NamedTuple):
+    id: int | None  # None: key or reference taken, or refused by the rate limit
+    hits: int
+    window_start: dt.datetime
+
+
+async def file(
     conn: asyncpg.Connection,
     c: NewComplaint,
     *,
@@ -32,18 +40,47 @@ async def insert_complaint(
     reply_due: dt.date,
     idempotency_key: str | None,
     request_hash: str,
-) -> int | None:
-    """Insert; None when the idempotency key was taken meanwhile (the caller replays) or the
-    random reference is already in use (the caller draws another)."""
-    cid: int | None = await conn.fetchval(
-        """
-        INSERT INTO complaints (
-            reference, access_code_hash, department_code, department_other, certificate_name,
-            certificate_code, matter, demanded_on, place, description, disclosure,
-            classification, accept_due, reply_due, idempotency_key, request_hash)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-        ON CONFLICT DO NOTHING
-        RETURNING id
+    keep_contact: bool,
+    event_note: str,
+    audit_after: dict[str, str],
+    mail: tuple[str, str, str] | None,
+    rate: tuple[str, int, int],
+) -> Filed:
+    """The whole filing in ONE statement, so it costs one round trip and is atomic even outside
+    a transaction: count the client's hit (rate = bucket, limit, window seconds); if within the
+    limit, write the complaint, its private contact, the first public event, the audit row and
+    the acknowledgement (outbox). id is None when nothing was written: over the limit, the
+    idempotency key taken (the caller replays) or the random reference taken (the caller draws
+    another). The audit row is the one audit write outside registry/audit.py, for that reason."""
+    recipient, subject, body = mail or (None, None, None)
+    bucket, limit, window = rate
+    row = await conn.fetchrow(
+        f"""
+        WITH hit AS ({ratelimit.HIT.format(bucket="$26", window="$27::int")}
+        ), c AS (
+            INSERT INTO complaints (
+                reference, access_code_hash, department_code, department_other,
+                certificate_name, certificate_code, matter, demanded_on, place, description,
+                disclosure, classification, accept_due, reply_due, idempotency_key, request_hash)
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8::date, $9, $10, $11, $12, $13::date,
+                   $14::date, $15, $16
+            FROM hit WHERE hit.hits <= $28::int
+            ON CONFLICT DO NOTHING
+            RETURNING id
+        ), contact AS (
+            INSERT INTO complaint_contacts (complaint_id, name, phone, email)
+            SELECT id, $17, $18, $19 FROM c WHERE $20::boolean
+        ), event AS (
+            INSERT INTO complaint_events (complaint_id, kind, public, actor, note, status_to)
+            SELECT id, 'submitted', true, 'complainant', $21, 'submitted' FROM c
+        ), audit AS (
+            INSERT INTO audit_log (actor, action, entity, entity_id, after)
+            SELECT 'public', 'complaint.file', 'complaint', $1, $22::jsonb FROM c
+        ), mail AS (
+            INSERT INTO outbox (complaint_id, recipient, subject, body)
+            SELECT id, $23, $24, $25 FROM c WHERE $23::text IS NOT NULL
+        )
+        SELECT (SELECT id FROM c) AS id, hits, window_start FROM hit
         """,
         reference,
         access_code_hash,
@@ -61,18 +98,21 @@ async def insert_complaint(
         reply_due,
         idempotency_key,
         request_hash,
-    )
-    return cid
-
-
-async def insert_contact(conn: asyncpg.Connection, complaint_id: int, c: NewComplaint) -> None:
-    await conn.execute(
-        "INSERT INTO complaint_contacts (complaint_id, name, phone, email) VALUES ($1, $2, $3, $4)",
-        complaint_id,
         c.contact_name,
         c.contact_phone,
         c.contact_email,
+        keep_contact,
+        event_note,
+        audit_after,
+        recipient,
+        subject,
+        body,
+        bucket,
+        window,
+        limit,
     )
+    assert row is not None
+    return Filed(row["id"], row["hits"], row["window_start"])
 
 
 async def insert_event(

@@ -22,6 +22,7 @@ from registry.queries import complaints as cq
 from registry.queries import departments as dq
 from registry.settings import Settings
 from registry.web import csrf_cookie, csrf_matches, new_csrf_token, render_page
+from registry.workdays import Overrides
 
 Req = Request[Any, Any, Any]
 FORM_FIELDS = (
@@ -60,34 +61,55 @@ async def limit(
         raise TooManyRequests(headers={"retry-after": str(retry)})
 
 
-async def department_codes(request: Req, conn: Any) -> set[str]:
+async def department_codes(request: Req) -> set[str]:
     """Department codes, kept per worker until the list changes (they change with it)."""
     codes: set[str] | None = request.app.state.get("department_codes")
     if codes is None:
-        codes = {d.code for d in await dq.list_departments(conn)}
+        async with request.app.state.pool.acquire() as conn:
+            codes = {d.code for d in await dq.list_departments(conn)}
         request.app.state.department_codes = codes
     return codes
 
 
+async def calendar_overrides(request: Req) -> Overrides:
+    """The office's calendar corrections, kept per worker until they change (NOTIFY)."""
+    overrides: Overrides | None = request.app.state.get("calendar_overrides")
+    if overrides is None:
+        async with request.app.state.pool.acquire() as conn:
+            overrides = await cq.calendar_overrides(conn)
+        request.app.state.calendar_overrides = overrides
+    return overrides
+
+
 async def submit(request: Req, raw: ComplaintIn, key: str | None) -> tuple[Receipt, bool]:
-    """Validate, classify against the list in force on the demand date, file once."""
+    """Validate, classify against the list in force on the demand date, file once. A valid
+    filing is counted against the client's rate limit in the filing statement itself; an
+    invalid one is counted on its own, so invalid submissions are limited too."""
     settings: Settings = request.app.state.settings
     pool = request.app.state.pool
-    async with pool.acquire() as conn:
-        await limit(request, "file", settings.filing_limit, conn)
-        codes = await department_codes(request, conn)
-    result = complaints.validate(raw, codes, dt.date.today())
+    result = complaints.validate(raw, await department_codes(request), dt.date.today())
     if isinstance(result, list):
+        await limit(request, "file", settings.filing_limit)
         raise InvalidInput(result, status=422)
     lookup: Lookup = request.app.state.lookup
     index = await lookup.index(pool, result.demanded_on)
     verdict = decide(Question(name=result.certificate_name, matter=result.matter), index)
+    hits, window = settings.filing_limit
+    rate = (f"file:{client_address(request)}", hits, window)
+    overrides = await calendar_overrides(request)
     async with pool.acquire() as conn:
-        overrides = await cq.calendar_overrides(conn)
         try:
             return await complaints.file_complaint(
-                conn, result, verdict, key=key, secret=settings.secret_key, overrides=overrides
+                conn,
+                result,
+                verdict,
+                key=key,
+                secret=settings.secret_key,
+                rate=rate,
+                overrides=overrides,
             )
+        except complaints.RateLimited as exc:
+            raise TooManyRequests(headers={"retry-after": str(exc.retry_after)}) from exc
         except complaints.IdempotencyConflict as exc:
             raise InvalidInput(
                 [FieldError("Idempotency-Key", "这个幂等键已用于另一份不同的投诉")], status=422

@@ -105,6 +105,8 @@ async def calendar_set(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Re
             before=before,
             after={"kind": kind, "note": note},
         )
+    # Deadlines use a per-worker copy; this worker drops it now, the others on NOTIFY.
+    request.app.state.pop("calendar_overrides", None)
     return Redirect("/staff/calendar?msg=已保存", status_code=303)
 
 
