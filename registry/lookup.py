@@ -27,6 +27,11 @@ class Lookup:
         self._indexes.clear()
         self.answers.clear()
 
+    @staticmethod
+    def answer_key(query_string: bytes) -> bytes:
+        """Answers depend on the question and, without on=, on today's list."""
+        return dt.date.today().isoformat().encode() + query_string
+
     def remember(self, key: bytes, body: bytes, generation: int) -> None:
         """Keep an answer unless the list changed while it was being worked out."""
         if generation != self.generation:

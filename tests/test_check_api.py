@@ -38,6 +38,25 @@ async def test_repeat_question_is_the_same_answer(client):
     assert a == b
 
 
+async def test_a_remembered_answer_is_served_before_routing_with_the_same_bytes(client, app):
+    """The shortcut in registry.app.Registry: same body and headers, dropped on a list change."""
+    first = await client.get("/api/v1/check", params={"name": "良民证"})
+    key = app.state.lookup.answer_key(b"name=%E8%89%AF%E6%B0%91%E8%AF%81")
+    assert app.state.lookup.answers[key] == first.content
+    app.state.lookup.answers[key] = b'{"marker":"from the cache"}'
+    hit = await client.get("/api/v1/check", params={"name": "良民证"})
+    assert hit.json() == {"marker": "from the cache"}  # proves the shortcut answered
+    list_changed(app.state)
+    again = await client.get("/api/v1/check", params={"name": "良民证"})
+    assert again.content == first.content
+    third = await client.get("/api/v1/check", params={"name": "良民证"})  # now the shortcut
+    assert third.content == first.content
+    drop = {"date"}
+    assert {k: v for k, v in third.headers.items() if k not in drop} == {
+        k: v for k, v in first.headers.items() if k not in drop
+    }
+
+
 async def test_retained_and_matter(client):
     assert (await check(client, name="出生医学证明", matter="落户"))["may_require"] is True
     other = await check(client, name="出生医学证明", matter="结婚登记")

@@ -111,9 +111,10 @@ async def check(
         str | None, QueryParameter(description="YYYY-MM-DD，按当日有效的清单判断")
     ] = None,
 ) -> Response[bytes]:
-    """Repeat questions are answered from memory: most people ask about a few certificates."""
+    """Repeat questions are answered from memory: most people ask about a few certificates.
+    Once remembered, registry.app.Registry answers them before routing, with the same bytes."""
     lookup: Lookup = request.app.state.lookup
-    key = dt.date.today().isoformat().encode() + request.scope["query_string"]
+    key = lookup.answer_key(request.scope["query_string"])
     body = lookup.answers.get(key)
     if body is None:
         generation = lookup.generation
