@@ -33,7 +33,7 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
         {
             "settings": settings,
             "pages": PageCache(),
-            "lookup": Lookup(),
+            "lookup": Lookup(settings.database_url if pool is None else None),
             "jinja": make_environment(settings.templates_dir),
         }
     )

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from array import array
+from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from enum import StrEnum
-from typing import TypeVar
 from urllib.parse import urlencode
 
 import msgspec
 
+from registry.itemstore import Items
+from registry.keytable import KeyTable
 from registry.models import Certificate, Status
 from registry.textnorm import bigrams, compact, core, is_latin, pinyin
 
@@ -57,95 +58,64 @@ class Question(msgspec.Struct, frozen=True, kw_only=True):
     department: str | None = None
 
 
-# Key -> codes. Almost every key names one item: the code itself, a set only when shared
-# (a one-element set per key cost ~200 bytes, most of a 200,000-item index).
-Codes = str | set[str]
-T = TypeVar("T")
-_SHARED_TEXT = (
-    "issuer", "legal_basis", "legal_basis_level", "domain", "replacement", "retain_reason",
-    "decision_doc", "note", "effective_from",
-)  # fmt: skip
-_SHARED_LISTS = ("aliases", "demanded_by", "matters", "replacement_methods")
-
-
-def codes(found: Codes) -> Iterable[str]:
-    return (found,) if isinstance(found, str) else found
-
-
-def _put(table: dict[str, Codes], key: str, code: str) -> None:
-    found = table.get(key)
-    if found is None:
-        table[key] = code
-    elif isinstance(found, str):
-        if found != code:
-            table[key] = {found, code}
-    else:
-        found.add(code)
-
-
 class Index:
     """The list in force on one date, keyed every way a person may type a name.
 
-    Its certificates are read-only: equal field values are shared between them to save memory.
+    Items are numbered in code order and stored by column (itemstore.Items); every table maps
+    to item numbers, and the key tables are KeyTables, so a 200,000-item list fits a small
+    worker.
     """
 
     def __init__(self, certs: list[Certificate], on: dt.date) -> None:
         self.on = on
-        self._pool: dict[object, object] = {}  # one object per distinct value; build only
-        self.certs = {c.code: self._share(c) for c in certs}
-        self.matters = {
-            c.code: self._one(tuple(map(self._one, map(compact, c.matters)))) for c in certs
-        }
-        self.exact: dict[str, Codes] = {}
-        self.cores: dict[str, Codes] = {}
-        self.latin: dict[str, Codes] = {}
+        certs = sorted(certs, key=lambda c: c.code)
+        self.items = Items(certs)
+        self.codes = self.items.codes
+        shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per distinct value
+        self.matters = [
+            shared.setdefault(m, m) for m in (tuple(map(compact, c.matters)) for c in certs)
+        ]
         self.stems: list[str] = []  # label n's core, for fuzzy matching ...
-        self.owners: list[str] = []  # ... and its code
-        self.grams: dict[str, array[int]] = defaultdict(lambda: array("i"))
+        self.owners = array("i")  # ... and its item
+        grams: dict[str, array[int]] = defaultdict(lambda: array("i"))
+        exact: dict[str, list[int]] = defaultdict(list)
+        cores: dict[str, list[int]] = defaultdict(list)
+        latin: dict[str, list[int]] = defaultdict(list)
         phrase = len(certs) <= PHRASE_PINYIN_LIMIT
-        for c in certs:
+        for n, c in enumerate(certs):
             for label in [c.name, *c.aliases]:
-                self._add(c.code, label, phrase)
-        del self._pool
+                full, stem = compact(label), core(label)
+                exact[full].append(n)
+                cores[stem].append(n)
+                for text in {full, stem}:
+                    for key in pinyin(text, phrase=phrase) + (pinyin(text) if phrase else ()):
+                        if len(key) >= 3:
+                            latin[key].append(n)
+                label_no = len(self.stems)
+                self.stems.append(stem)
+                self.owners.append(n)
+                for g in bigrams(stem):
+                    grams[g].append(label_no)
+        self.grams = dict(grams)  # a plain dict: an index can be pickled (built in a child)
+        self.exact, self.cores, self.latin = KeyTable(exact), KeyTable(cores), KeyTable(latin)
 
-    def _one(self, value: T) -> T:
-        return self._pool.setdefault(value, value)  # type: ignore[return-value]
-
-    def _share(self, c: Certificate) -> Certificate:
-        for f in _SHARED_TEXT:
-            setattr(c, f, self._one(getattr(c, f)))
-        for f in _SHARED_LISTS:
-            value = getattr(c, f)
-            setattr(c, f, self._pool.setdefault((f, *value), value))
-        return c
-
-    def _add(self, code: str, label: str, phrase: bool) -> None:
-        full, stem = self._one(compact(label)), self._one(core(label))
-        _put(self.exact, full, code)
-        _put(self.cores, stem, code)
-        for text in {full, stem}:
-            for key in pinyin(text, phrase=phrase) + (pinyin(text) if phrase else ()):
-                if len(key) >= 3:
-                    _put(self.latin, key, code)
-        n = len(self.stems)
-        self.stems.append(stem)
-        self.owners.append(code)
-        for g in bigrams(stem):
-            self.grams[g].append(n)
+    def matters_of(self, code: str) -> tuple[str, ...]:
+        """The compacted matters of the item with this code (for tests and explanations)."""
+        return self.matters[bisect_left(self.codes, code)]
 
     def __len__(self) -> int:
-        return len(self.certs)
+        return len(self.items)
 
 
 def decide(q: Question, index: Index) -> Verdict:
     """The verdict for one question against the list in force on index.on."""
     matches, confident = _match(q.name, index)
     best = max(matches.values(), default=0.0)
-    top = sorted(code for code, s in matches.items() if s >= best - 1e-9)
+    top = sorted(n for n, s in matches.items() if s >= best - 1e-9)  # numbered in code order
     if 0 < best < 1.0:
         # Matched loosely: show look-alikes too (a retained item beside abolished namesakes).
-        for code, s in _fuzzy(core(q.name), index).items():
-            matches.setdefault(code, min(s, best - 0.01))
+        for n, s in _fuzzy(core(q.name), index).items():
+            matches.setdefault(n, min(s, best - 0.01))
     candidates = _candidates(matches, index)
     if not confident:
         return _unlisted(q, candidates, ambiguous=False)
@@ -161,36 +131,36 @@ def search(text: str, index: Index) -> list[str]:
     matches, _ = _match(text, index)
     stem = core(text)
     if stem and not is_latin(stem):
-        for code, s in _fuzzy(stem, index).items():
-            matches.setdefault(code, s)
-    return [code for code, s in matches.items() if s >= SHOWN]
+        for n, s in _fuzzy(stem, index).items():
+            matches.setdefault(n, s)
+    return [index.codes[n] for n, s in matches.items() if s >= SHOWN]
 
 
-def _match(name: str, index: Index) -> tuple[dict[str, float], bool]:
-    """Scores by code, and whether the best is confident enough to name the item."""
+def _match(name: str, index: Index) -> tuple[dict[int, float], bool]:
+    """Scores by item number, and whether the best is confident enough to name the item."""
     full, stem = compact(name), core(name)
     if not full:
         return {}, False
     for table, key, score in ((index.exact, full, 1.0), (index.cores, stem, 0.95)):
-        if key in table:
-            return dict.fromkeys(codes(table[key]), score), True
+        if found := table.get(key):
+            return dict.fromkeys(found, score), True
     if is_latin(full):
         hit = index.latin.get(full)
-        return (dict.fromkeys(codes(hit), 0.9), True) if hit else ({}, False)
+        return (dict.fromkeys(hit, 0.9), True) if hit else ({}, False)
     scores = _fuzzy(stem, index)
     return scores, bool(scores) and max(scores.values()) >= CONFIDENT
 
 
-def _fuzzy(stem: str, index: Index) -> dict[str, float]:
+def _fuzzy(stem: str, index: Index) -> dict[int, float]:
     shared: Counter[int] = Counter()
     for g in bigrams(stem):
         shared.update(index.grams.get(g, ()))
-    scores: dict[str, float] = {}
-    for n, _ in shared.most_common(MAX_FUZZY):
-        label, code = index.stems[n], index.owners[n]
+    scores: dict[int, float] = {}
+    for label_no, _ in shared.most_common(MAX_FUZZY):
+        label, n = index.stems[label_no], index.owners[label_no]
         s = similarity(stem, label)
-        if s > scores.get(code, 0.0):
-            scores[code] = s
+        if s > scores.get(n, 0.0):
+            scores[n] = s
     return scores
 
 
@@ -216,36 +186,38 @@ def levenshtein(a: str, b: str) -> int:
     return prev[-1]
 
 
-def _candidates(matches: dict[str, float], index: Index) -> list[Candidate]:
-    ranked = sorted(matches.items(), key=lambda kv: (-kv[1], kv[0]))
+def _candidates(matches: dict[int, float], index: Index) -> list[Candidate]:
+    ranked = sorted(matches.items(), key=lambda kv: (-kv[1], kv[0]))  # numbers: code order
+    items = index.items
     return [
-        Candidate(code, index.certs[code].name, index.certs[code].status, round(score, 2))
-        for code, score in ranked[:MAX_CANDIDATES]
+        Candidate(items.codes[n], items.names[n], items.status(n), round(score, 2))
+        for n, score in ranked[:MAX_CANDIDATES]
         if score >= SHOWN
     ]
 
 
-def _for_matter(codes: list[str], q: Question, index: Index) -> list[str]:
+def _for_matter(items: list[int], q: Question, index: Index) -> list[int]:
     want = compact(q.matter or "")
     if not want:  # no matter, or only punctuation: nothing to narrow by
-        return codes
-    return [c for c in codes if any(want in m or m in want for m in index.matters[c] if m)]
+        return items
+    return [n for n in items if any(want in m or m in want for m in index.matters[n] if m)]
 
 
-def _resolve(q: Question, top: list[str], candidates: list[Candidate], index: Index) -> Verdict:
-    certs = [index.certs[c] for c in sorted(top)]
-    statuses = {c.status for c in certs}
+def _resolve(q: Question, top: list[int], candidates: list[Candidate], index: Index) -> Verdict:
+    statuses = {index.items.status(n) for n in top}
     if statuses == {Status.ABOLISHED}:
-        chosen = _for_matter([c.code for c in certs], q, index) or [certs[0].code]
-        return _verdict(VerdictKind.ABOLISHED, q, index.certs[chosen[0]], candidates, index)
-    listed = _for_matter([c.code for c in certs], q, index)
+        chosen = _for_matter(top, q, index) or top[:1]
+        return _verdict(VerdictKind.ABOLISHED, q, index.items[chosen[0]], candidates, index)
+    listed = _for_matter(top, q, index)
     if statuses == {Status.RETAINED}:
         if listed:
-            return _verdict(VerdictKind.RETAINED, q, index.certs[listed[0]], candidates, index)
-        return _verdict(VerdictKind.RETAINED_OTHER_MATTER, q, certs[0], candidates, index)
+            return _verdict(VerdictKind.RETAINED, q, index.items[listed[0]], candidates, index)
+        return _verdict(
+            VerdictKind.RETAINED_OTHER_MATTER, q, index.items[top[0]], candidates, index
+        )
     # Retained and abolished items share the name: only the matter can tell them apart.
     if q.matter and len(listed) == 1:
-        cert = index.certs[listed[0]]
+        cert = index.items[listed[0]]
         kind = VerdictKind.RETAINED if cert.status is Status.RETAINED else VerdictKind.ABOLISHED
         return _verdict(kind, q, cert, candidates, index)
     return _unlisted(q, candidates, ambiguous=True)

@@ -5,18 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import multiprocessing
 from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from registry.checker import Index
+from registry.db import connect
+from registry.models import Certificate
 from registry.queries import certificates as q
 
-MAX_DATES = 8
+# Indexes kept per worker, by total items: for the seed list many dates, for a 200,000-item
+# list only the latest (each costs ~150 MB there).
+MAX_ITEMS = 250_000
 MAX_ANSWERS = 20_000
+CHILD_FROM = 20_000  # items from which an index is built in a child process
 
 
 class Lookup:
-    def __init__(self) -> None:
+    def __init__(self, dsn: str | None = None) -> None:
+        self.dsn = dsn  # without one (tests' single connection) every build is in-process
         self.generation = 0
         self._indexes: OrderedDict[dt.date, Index] = OrderedDict()
         self._lock = asyncio.Lock()
@@ -51,13 +59,39 @@ class Lookup:
                 return ix
             generation = self.generation
             async with pool.acquire() as conn:
-                certs = await q.in_force(conn, on=on)
-            # Large lists take seconds to key: build off the event loop.
-            ix = (
-                await asyncio.to_thread(Index, certs, on) if len(certs) > 2000 else Index(certs, on)
-            )
+                size = await q.count_certificates(conn, on=on)
+                certs = None if self.dsn and size >= CHILD_FROM else await q.in_force(conn, on=on)
+            if certs is None:
+                ix = await _build_in_child(str(self.dsn), on)
+            elif len(certs) > 2000:  # seconds of keying: off the event loop
+                ix = await asyncio.to_thread(Index, certs, on)
+            else:
+                ix = Index(certs, on)
             if generation == self.generation:
                 self._indexes[on] = ix
-                while len(self._indexes) > MAX_DATES:
+                while sum(map(len, self._indexes.values())) > MAX_ITEMS and len(self._indexes) > 1:
                     self._indexes.popitem(last=False)
             return ix
+
+
+async def _build_in_child(dsn: str, on: dt.date) -> Index:
+    """Build a large index in a fresh process and receive only the finished index. Building one
+    leaves hundreds of MB of freed-but-fragmented memory behind (records, temporary key dicts,
+    the pinyin phrase dictionary); in a child that all goes away when it exits."""
+    loop = asyncio.get_running_loop()
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        return await loop.run_in_executor(pool, _child_build, dsn, on)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _child_build(dsn: str, on: dt.date) -> Index:
+    async def load() -> list[Certificate]:
+        conn = await connect(dsn)
+        try:
+            return await q.in_force(conn, on=on)
+        finally:
+            await conn.close()
+
+    return Index(asyncio.run(load()), on)

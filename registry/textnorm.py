@@ -8,7 +8,6 @@ import unicodedata
 from functools import lru_cache
 
 import opencc
-from pypinyin import Style, lazy_pinyin
 
 _t2s = opencc.OpenCC("t2s")
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
@@ -46,11 +45,17 @@ def is_latin(text: str) -> bool:
 
 @lru_cache(maxsize=8192)
 def _char_pinyin(ch: str) -> str:
+    from pypinyin import lazy_pinyin
+
     return lazy_pinyin(ch)[0].lower()
 
 
 def pinyin(text: str, *, phrase: bool = False) -> tuple[str, str]:
-    """(full pinyin, initials) of compacted text; phrase=True reads polyphones in context."""
+    """(full pinyin, initials) of compacted text; phrase=True reads polyphones in context.
+    pypinyin is imported on first use: its dictionaries cost ~58 MB, and only building an index
+    needs them (a worker whose large index is built in a child never loads them)."""
+    from pypinyin import Style, lazy_pinyin
+
     if phrase:
         syllables = [s.lower() for s in lazy_pinyin(text, style=Style.NORMAL)]
     else:
