@@ -6,8 +6,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import multiprocessing
+import os
+import pickle
+import tempfile
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from registry.checker import Index
@@ -77,16 +81,22 @@ class Lookup:
 async def _build_in_child(dsn: str, on: dt.date) -> Index:
     """Build a large index in a fresh process and receive only the finished index. Building one
     leaves hundreds of MB of freed-but-fragmented memory behind (records, temporary key dicts,
-    the pinyin phrase dictionary); in a child that all goes away when it exits."""
+    the pinyin phrase dictionary); in a child that all goes away when it exits. The index comes
+    back through a file, read as a stream: never all of it at once as bytes in the worker."""
     loop = asyncio.get_running_loop()
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    fd, name = tempfile.mkstemp(prefix="registry-index-", suffix=".pickle")
+    os.close(fd)
+    path = Path(name)
     try:
-        return await loop.run_in_executor(pool, _child_build, dsn, on)
+        await loop.run_in_executor(pool, _child_build, dsn, on, path)
+        return await asyncio.to_thread(_read_index, path)
     finally:
         pool.shutdown(wait=False)
+        await asyncio.to_thread(path.unlink, missing_ok=True)
 
 
-def _child_build(dsn: str, on: dt.date) -> Index:
+def _child_build(dsn: str, on: dt.date, path: Path) -> None:
     async def load() -> list[Certificate]:
         conn = await connect(dsn)
         try:
@@ -94,4 +104,12 @@ def _child_build(dsn: str, on: dt.date) -> Index:
         finally:
             await conn.close()
 
-    return Index(asyncio.run(load()), on)
+    with path.open("wb") as f:
+        pickle.dump(Index(asyncio.run(load()), on), f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _read_index(path: Path) -> Index:
+    with path.open("rb") as f:
+        index = pickle.load(f)  # our own child wrote it, to a file only we can write
+    assert isinstance(index, Index)
+    return index
