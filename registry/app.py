@@ -69,7 +69,7 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
             if own_pool:
                 await own_pool.close()
 
-    return Registry(
+    app = Registry(
         route_handlers=[
             public.router,
             api.router,
@@ -88,7 +88,6 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
         ],
         state=state,
         lifespan=[lifespan],
-        guards=[auth.policy_guard],
         before_send=[add_security_headers],
         csrf_config=CSRFConfig(
             secret=settings.secret_key or "tests-only",
@@ -116,6 +115,8 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
         else None,
         debug=settings.debug,
     )
+    auth.check_policies(app)
+    return app
 
 
 CHECK_PATH = "/api/v1/check"

@@ -9,8 +9,13 @@ from typing import Any
 import asyncpg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from litestar import Litestar
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import (
+    ImproperlyConfiguredException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+)
 from litestar.handlers.base import BaseRouteHandler
 
 from registry.models import Role, StaffUser
@@ -95,6 +100,21 @@ async def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> StaffU
             user = await q.session_user(conn, session_hash(token), IDLE_SECONDS, ABSOLUTE_SECONDS)
     state["staff_user"] = user
     return user
+
+
+def check_policies(app: Litestar) -> None:
+    """Deny by default, checked when the app is built: every route names a policy, and every
+    route whose policy is not public runs policy_guard. Public routes skip the guard (Litestar
+    copies the handler for every guard call, a cost on the hottest paths)."""
+    for route in app.routes:
+        for method, (handler, _) in getattr(route, "route_handler_map", {}).items():
+            if method == "OPTIONS":  # Litestar's own answer: the allowed methods, no data
+                continue
+            policy = handler.opt.get("policy")
+            if policy not in POLICIES:
+                raise ImproperlyConfiguredException(f"{route.path}: no access policy")
+            if POLICIES[policy] and policy_guard not in handler.resolve_guards():
+                raise ImproperlyConfiguredException(f"{route.path}: policy {policy} unguarded")
 
 
 async def policy_guard(

@@ -5,24 +5,30 @@ with REGISTRY_SMTP_URL=smtp://user:pass@host:port they go by SMTP."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import logging
 from email.header import Header
-from email.message import Message
-from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote, urlparse
 
 log = logging.getLogger("registry")
 SENDER = "noreply@changyuan-registry.invalid"
+CRLF = "\r\n"
 MAX_ATTEMPTS = 8
 BATCH = 20
 
 
+class Outgoing(NamedTuple):
+    outbox_id: int
+    recipient: str
+    data: bytes  # the whole RFC 5322 message
+
+
 class Transport(Protocol):
-    async def send(self, message: Message) -> None: ...
+    async def send(self, message: Outgoing) -> None: ...
 
 
 class FileTransport:
@@ -31,23 +37,25 @@ class FileTransport:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    async def send(self, message: Message) -> None:
+    async def send(self, message: Outgoing) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        name = f"{dt.datetime.now():%Y%m%dT%H%M%S%f}-{message['X-Outbox-Id']}.eml"
+        name = f"{dt.datetime.now():%Y%m%dT%H%M%S%f}-{message.outbox_id}.eml"
         # A few hundred bytes to a local disk: cheaper inline than a trip to a thread.
-        (self.directory / name).write_bytes(message.as_bytes())
+        (self.directory / name).write_bytes(message.data)
 
 
 class SmtpTransport:
     def __init__(self, url: str) -> None:
         self.url = urlparse(url)
 
-    async def send(self, message: Message) -> None:
+    async def send(self, message: Outgoing) -> None:
         import aiosmtplib
 
         u = self.url
         await aiosmtplib.send(
-            message,
+            message.data,
+            sender=SENDER,
+            recipients=[message.recipient],
             hostname=u.hostname or "localhost",
             port=u.port or 25,
             username=unquote(u.username) if u.username else None,
@@ -62,17 +70,25 @@ def transport_for(smtp_url: str | None, home: Path) -> Transport:
     return SmtpTransport(smtp_url) if smtp_url else FileTransport(home / "outbox")
 
 
-def compose(outbox_id: int, recipient: str, subject: str, body: str) -> Message:
-    """A plain UTF-8 message. The classic MIMEText API: several times cheaper per message
-    than EmailMessage, and every filing with an email address sends one."""
-    message = MIMEText(body, "plain", "utf-8")
-    message["From"] = SENDER
-    message["To"] = recipient
-    message["Subject"] = Header(subject, "utf-8").encode()
-    message["Date"] = formatdate()
-    message["Message-ID"] = make_msgid(domain=SENDER.partition("@")[2])
-    message["X-Outbox-Id"] = str(outbox_id)
-    return message
+def compose(outbox_id: int, recipient: str, subject: str, body: str) -> Outgoing:
+    """A plain-text UTF-8 message, assembled directly: the email package's message classes
+    cost 0.25–1.4 ms a message, and every filing with an email address sends one. Header
+    encodes (and folds) the Chinese subject; the body goes as base64 lines."""
+    if any(c in recipient for c in "\r\n") or not recipient:
+        raise ValueError("recipient must be one address on one line")
+    head = (
+        f"From: {SENDER}\r\n"
+        f"To: {recipient}\r\n"
+        f"Subject: {Header(subject, 'utf-8', header_name='Subject').encode(linesep=CRLF)}\r\n"
+        f"Date: {formatdate()}\r\n"
+        f"Message-ID: {make_msgid(domain=SENDER.partition('@')[2])}\r\n"
+        f"X-Outbox-Id: {outbox_id}\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: text/plain; charset="utf-8"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+    )
+    text = base64.encodebytes(body.encode()).replace(b"\n", b"\r\n")
+    return Outgoing(outbox_id, recipient, head.encode() + text)
 
 
 async def send_pending(pool: Any, transport: Transport) -> int:
@@ -90,8 +106,8 @@ async def send_pending(pool: Any, transport: Transport) -> int:
             BATCH,
         )
         for row in rows:
-            message = compose(row["id"], row["recipient"], row["subject"], row["body"])
             try:
+                message = compose(row["id"], row["recipient"], row["subject"], row["body"])
                 await transport.send(message)
             except Exception as exc:  # any transport failure: retry later with back-off
                 delay = 60 * 2 ** row["attempts"]

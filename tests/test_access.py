@@ -34,6 +34,34 @@ def test_every_route_has_a_documented_policy(app):
     assert missing == []
 
 
+def test_an_app_with_an_unguarded_or_unnamed_policy_refuses_to_start():
+    from litestar import Litestar, Router, get
+    from litestar.exceptions import ImproperlyConfiguredException
+
+    from registry.auth import check_policies, policy_guard
+
+    def handler(opt: dict[str, str]):  # type: ignore[no-untyped-def]
+        @get("/x", opt=opt)
+        async def x() -> str:
+            return "x"
+
+        return x
+
+    for bad in (
+        [handler({"policy": "supervisor"})],  # not public, and no guard
+        [handler({})],  # no policy at all
+        [Router("/r", route_handlers=[handler({"policy": "nonsense"})], guards=[policy_guard])],
+    ):
+        with pytest.raises(ImproperlyConfiguredException):
+            check_policies(Litestar(route_handlers=bad, openapi_config=None))
+    guarded = Router(
+        "/r", route_handlers=[handler({"policy": "supervisor"})], guards=[policy_guard]
+    )
+    check_policies(
+        Litestar(route_handlers=[guarded, handler({"policy": "public"})], openapi_config=None)
+    )
+
+
 def test_policies_are_documented():
     from registry.settings import PROJECT_ROOT
 

@@ -85,6 +85,30 @@ async def test_outbox_sends_once_to_files(conn, tmp_path: Path):
     assert msg.get_content().strip() == "内容" and msg["Date"] and msg["Message-ID"]
 
 
+def test_composed_messages_parse_with_long_chinese_subjects():
+    subject = "投诉 TS20261125-ABCDE：已答复，请查看答复内容并评价满意度" * 2
+    body = "您的投诉已收到，查询编号 TS20261125-ABCDE。\n第二行"
+    raw = outbox.compose(7, "a@example.org", subject, body).data
+    head = raw.split(b"\r\n\r\n")[0].split(b"\r\n")
+    subject_lines = head[2 : next(i for i, line in enumerate(head) if line.startswith(b"Date"))]
+    assert len(subject_lines) > 1 and all(len(line) <= 78 for line in subject_lines)
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert msg["Subject"] == subject and msg["To"] == "a@example.org"
+    assert msg.get_content() == body and msg["X-Outbox-Id"] == "7"
+
+
+async def test_a_recipient_with_a_line_break_is_never_sent(conn, tmp_path: Path):
+    await conn.execute(
+        "INSERT INTO outbox (recipient, subject, body)"
+        " VALUES (E'a@example.org\\r\\nBcc: b@example.org', 's', 'b')"
+    )
+    assert (
+        await outbox.send_pending(SingleConnectionPool(conn), outbox.FileTransport(tmp_path)) == 0
+    )
+    assert not list(tmp_path.glob("*.eml"))
+    assert await conn.fetchval("SELECT last_error FROM outbox") == "ValueError"
+
+
 class Broken:
     async def send(self, message) -> None:
         raise ConnectionRefusedError("smtp down for canary-owner@example.org")

@@ -14,7 +14,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect
 
-from registry import transfer
+from registry import auth, transfer
 from registry.models import LEGAL_BASIS_LEVELS, REPLACEMENT_METHODS, FieldError, Status
 from registry.queries import certificates as cq
 from registry.queries import imports as iq
@@ -349,6 +349,7 @@ async def apply_batch(
 
 
 router = Router(
+    guards=[auth.policy_guard],  # staff pages: each handler names its policy
     path="/staff/list",
     route_handlers=[
         index,

@@ -9,7 +9,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect
 
-from registry import audit
+from registry import audit, auth
 from registry.models import ROLE_LABELS
 from registry.queries import office as q
 from registry.routes.staff import page, user_of
@@ -111,6 +111,7 @@ async def calendar_set(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Re
 
 
 router = Router(
+    guards=[auth.policy_guard],  # staff pages: each handler names its policy
     include_in_schema=False,
     path="/staff",
     route_handlers=[audit_log, user_list, user_change, calendar, calendar_set],

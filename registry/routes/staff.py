@@ -248,6 +248,7 @@ async def reveal(
 
 
 router = Router(
+    guards=[auth.policy_guard],  # staff pages: each handler names its policy
     include_in_schema=False,
     path="/staff",
     route_handlers=[login_form, login, logout, home, queue, detail, reveal, act],
