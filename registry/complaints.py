@@ -230,7 +230,6 @@ async def file_complaint(
             request_hash=digest,
             keep_contact=keep_contact,
             event_note="投诉已收到，等待受理。",
-            audit_after={"classification": str(classification)},
             mail=mail,
             rate=rate,
         )

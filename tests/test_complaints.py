@@ -48,6 +48,20 @@ async def test_file_by_api_and_track(client, conn):
     )
     assert receipt["access_code"] not in stored["access_code_hash"]
     assert stored["certificate_code"] == "CY-ZM-014"
+    audit = await conn.fetchrow(
+        "SELECT actor, action, after FROM audit_log WHERE entity_id = $1", receipt["reference"]
+    )
+    assert dict(audit) == {
+        "actor": "public",
+        "action": "complaint.file",
+        "after": {"classification": "abolished"},
+    }
+    mail = await conn.fetchrow(
+        "SELECT o.recipient, o.subject FROM outbox o JOIN complaints c ON c.id = o.complaint_id"
+        " WHERE c.reference = $1",
+        receipt["reference"],
+    )
+    assert mail["recipient"] == EMAIL and receipt["reference"] in mail["subject"]
     t = await client.get(
         f"/api/v1/complaints/{receipt['reference']}",
         headers={"X-Access-Code": receipt["access_code"].lower()},

@@ -42,7 +42,6 @@ async def file(
     request_hash: str,
     keep_contact: bool,
     event_note: str,
-    audit_after: dict[str, str],
     mail: tuple[str, str, str] | None,
     rate: tuple[str, int, int],
 ) -> Filed:
@@ -56,7 +55,7 @@ async def file(
     bucket, limit, window = rate
     row = await conn.fetchrow(
         f"""
-        WITH hit AS ({ratelimit.HIT.format(bucket="$26", window="$27::int")}
+        WITH hit AS ({ratelimit.HIT.format(bucket="$25", window="$26::int")}
         ), c AS (
             INSERT INTO complaints (
                 reference, access_code_hash, department_code, department_other,
@@ -64,7 +63,7 @@ async def file(
                 disclosure, classification, accept_due, reply_due, idempotency_key, request_hash)
             SELECT $1, $2, $3, $4, $5, $6, $7, $8::date, $9, $10, $11, $12, $13::date,
                    $14::date, $15, $16
-            FROM hit WHERE hit.hits <= $28::int
+            FROM hit WHERE hit.hits <= $27::int
             ON CONFLICT DO NOTHING
             RETURNING id
         ), contact AS (
@@ -75,10 +74,11 @@ async def file(
             SELECT id, 'submitted', true, 'complainant', $21, 'submitted' FROM c
         ), audit AS (
             INSERT INTO audit_log (actor, action, entity, entity_id, after)
-            SELECT 'public', 'complaint.file', 'complaint', $1, $22::jsonb FROM c
+            SELECT 'public', 'complaint.file', 'complaint', $1,
+                   jsonb_build_object('classification', $12::text) FROM c
         ), mail AS (
             INSERT INTO outbox (complaint_id, recipient, subject, body)
-            SELECT id, $23, $24, $25 FROM c WHERE $23::text IS NOT NULL
+            SELECT id, $22, $23, $24 FROM c WHERE $22::text IS NOT NULL
         )
         SELECT (SELECT id FROM c) AS id, hits, window_start FROM hit
         """,
@@ -103,7 +103,6 @@ async def file(
         c.contact_email,
         keep_contact,
         event_note,
-        audit_after,
         recipient,
         subject,
         body,
