@@ -9,7 +9,9 @@ PostgreSQL, pgbench runs `INSERT INTO bench_t (v) VALUES (:n)` on a scratch tabl
 client count (-c N -j 2 -M prepared) for the same duration. Runs alternate (pgbench, wrk, …)
 for --rounds rounds after a warm-up; **ratio = median(filings/s) / median(pgbench tps)**.
 Each round also posts the same body to bench/plain_insert.py, a plain Litestar handler doing
-one INSERT (the issue's yardstick: "about 0.2 here"), served with the same uvicorn settings.
+one INSERT (the issue's yardstick: "about 0.2 here"), served with the same uvicorn settings,
+and runs the app's own filing statement (queries.complaints.FILE_SQL, literal values, no
+acknowledgement row) through pgbench: what PostgreSQL alone can do per filing.
 Targets: ratio >= 0.15 and p99 <= 50 ms at 50 connections.
 
 While both run, pg_stat_activity is sampled every 50 ms: what the database's sessions were
@@ -91,6 +93,26 @@ end
 """
 
 PGBENCH_SQL = "\\set n random(1, 1000000000)\nINSERT INTO bench_t (v) VALUES (:n);\n"
+
+# The app's own filing statement with the bench body's values as literals: what PostgreSQL
+# alone does per filing. Without the acknowledgement row (recipient NULL): the app's outbox
+# sender would otherwise send those mails during the pgbench run, on the same CPUs.
+FILING_VALUES = {
+    1: "'PGB-' || gen_random_uuid()", 2: "repeat('e', 64)", 3: "'CY-BM-001'", 4: "''",
+    5: "'良民证'", 6: "'CY-ZM-014'", 7: "'就业'", 8: "current_date", 9: "'政务服务中心 3 号窗口'",
+    10: "'窗口要求开无犯罪证明'", 11: "'confidential'", 12: "'abolished'", 13: "current_date + 1",
+    14: "current_date + 21", 15: "NULL", 16: "repeat('h', 64)", 17: "'张三'",
+    18: "'13900001234'", 19: "'bench@example.org'", 20: "true", 21: "'投诉已收到，等待受理。'",
+    22: "NULL", 23: "NULL", 24: "NULL", 25: "'pgbench-' || gen_random_uuid()",
+    26: "60", 27: "1000000",
+}  # fmt: skip
+
+
+def filing_pgbench_sql() -> str:
+    from registry.queries.complaints import FILE_SQL
+
+    sql = re.sub(r"\$(\d+)", lambda m: f"({FILING_VALUES[int(m[1])]})", FILE_SQL)
+    return " ".join(sql.split()) + ";\n"
 
 
 def lua_script(prefix: str, spread: bool) -> str:
@@ -323,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
         lua.write_text(lua_script(prefix, args.spread_addresses))
         pgsql = Path(tmp) / "insert.sql"
         pgsql.write_text(PGBENCH_SQL)
+        filing_sql = Path(tmp) / "filing.sql"
+        filing_sql.write_text(filing_pgbench_sql())
         pgbench = pgbench_bin(server)
         info = h.versions(dsn)
         info["pgbench"] = subprocess.run(
@@ -342,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         url = app + "/api/v1/complaints"
         wrk_runs: list[h.Load] = []
         plain_runs: list[h.Load] = []
+        pg_filing_runs: list[tuple[float, float]] = []
         pg_runs: list[tuple[float, float]] = []
         wrk_cpu: list[Cpu] = []
         pg_cpu: list[Cpu] = []
@@ -363,15 +388,11 @@ def main(argv: list[str] | None = None) -> int:
                                                 args.duration))  # fmt: skip
                     wrk_cpu.append(cpu)
                     sampler.phase = ""
-                    plain_runs.append(
-                        wrk_run(
-                            plain + "/api/v1/complaints",
-                            lua,
-                            args.connections,
-                            args.threads,
-                            args.duration,
-                        )
-                    )
+                    plain_runs.append(wrk_run(plain + "/api/v1/complaints", lua,
+                                              args.connections, args.threads,
+                                              args.duration))  # fmt: skip
+                    pg_filing_runs.append(pgbench_run(pgbench, dsn, filing_sql, args.connections,
+                                                      args.duration))  # fmt: skip
                     print(f"  round {i + 1}/{args.rounds}: filing {wrk_runs[-1].rps:,.0f}/s "
                           f"(p99 {wrk_runs[-1].p99_ms:.1f} ms), pgbench {pg_runs[-1][0]:,.0f} tps",
                           file=sys.stderr, flush=True)  # fmt: skip
@@ -400,6 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     answered = sum(r.requests for r in wrk_runs)
     ratio = rps / tps
     plain_rps = statistics.median(r.rps for r in plain_runs)
+    pg_filing = statistics.median(t for t, _ in pg_filing_runs)
     plain_p99 = statistics.median(r.p99_ms for r in plain_runs)
     print("| run | per second | p50 ms | p99 ms | errors |")
     print("|-----|-----------:|-------:|-------:|-------:|")
@@ -408,6 +430,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| POST /api/v1/complaints {i} | {r.rps:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} "
               f"| {r.errors} |")  # fmt: skip
         pr = plain_runs[i - 1]
+        print(f"| pgbench running the filing statement {i} | {pg_filing_runs[i - 1][0]:,.0f} "
+              f"| avg {pg_filing_runs[i - 1][1]:.2f} | | |")  # fmt: skip
         print(f"| plain one-INSERT Litestar handler {i} | {pr.rps:,.0f} | {pr.p50_ms:.2f} "
               f"| {pr.p99_ms:.2f} | {pr.errors} |")  # fmt: skip
     print(f"median: filing {rps:,.0f}/s, pgbench {tps:,.0f} tps -> ratio {ratio:.3f}; "
@@ -415,6 +439,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"yardstick: plain one-INSERT handler {plain_rps:,.0f}/s -> ratio "
         f"{plain_rps / tps:.3f}, p99 {plain_p99:.1f} ms; filing is {rps / plain_rps:.2f} of it"
+    )
+    print(
+        f"PostgreSQL alone, the filing statement via pgbench: {pg_filing:,.0f}/s; "
+        f"HTTP filing is {rps / pg_filing:.2f} of it"
     )
     # Warm-up filings are in the database too; wrk counts only answered requests.
     print(

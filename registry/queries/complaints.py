@@ -22,6 +22,37 @@ async def find_by_key(conn: asyncpg.Connection, key: str) -> asyncpg.Record | No
     )
 
 
+# The filing statement (see file()); bench/complaints.py also runs it through pgbench.
+FILE_SQL = f"""
+        WITH hit AS ({ratelimit.HIT.format(bucket="$25", window="$26::int")}
+        ), c AS (
+            INSERT INTO complaints (
+                reference, access_code_hash, department_code, department_other,
+                certificate_name, certificate_code, matter, demanded_on, place, description,
+                disclosure, classification, accept_due, reply_due, idempotency_key, request_hash)
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8::date, $9, $10, $11, $12, $13::date,
+                   $14::date, $15, $16
+            FROM hit WHERE hit.hits <= $27::int
+            ON CONFLICT DO NOTHING
+            RETURNING id
+        ), contact AS (
+            INSERT INTO complaint_contacts (complaint_id, name, phone, email)
+            SELECT id, $17, $18, $19 FROM c WHERE $20::boolean
+        ), event AS (
+            INSERT INTO complaint_events (complaint_id, kind, public, actor, note, status_to)
+            SELECT id, 'submitted', true, 'complainant', $21, 'submitted' FROM c
+        ), audit AS (
+            INSERT INTO audit_log (actor, action, entity, entity_id, after)
+            SELECT 'public', 'complaint.file', 'complaint', $1,
+                   jsonb_build_object('classification', $12::text) FROM c
+        ), mail AS (
+            INSERT INTO outbox (complaint_id, recipient, subject, body)
+            SELECT id, $22, $23, $24 FROM c WHERE $22::text IS NOT NULL
+        )
+        SELECT (SELECT id FROM c) AS id, hits, window_start FROM hit
+"""
+
+
 class Filed(NamedTuple):
     id: int | None  # None: key or reference taken, or refused by the rate limit
     hits: int
@@ -54,34 +85,7 @@ async def file(
     recipient, subject, body = mail or (None, None, None)
     bucket, limit, window = rate
     row = await conn.fetchrow(
-        f"""
-        WITH hit AS ({ratelimit.HIT.format(bucket="$25", window="$26::int")}
-        ), c AS (
-            INSERT INTO complaints (
-                reference, access_code_hash, department_code, department_other,
-                certificate_name, certificate_code, matter, demanded_on, place, description,
-                disclosure, classification, accept_due, reply_due, idempotency_key, request_hash)
-            SELECT $1, $2, $3, $4, $5, $6, $7, $8::date, $9, $10, $11, $12, $13::date,
-                   $14::date, $15, $16
-            FROM hit WHERE hit.hits <= $27::int
-            ON CONFLICT DO NOTHING
-            RETURNING id
-        ), contact AS (
-            INSERT INTO complaint_contacts (complaint_id, name, phone, email)
-            SELECT id, $17, $18, $19 FROM c WHERE $20::boolean
-        ), event AS (
-            INSERT INTO complaint_events (complaint_id, kind, public, actor, note, status_to)
-            SELECT id, 'submitted', true, 'complainant', $21, 'submitted' FROM c
-        ), audit AS (
-            INSERT INTO audit_log (actor, action, entity, entity_id, after)
-            SELECT 'public', 'complaint.file', 'complaint', $1,
-                   jsonb_build_object('classification', $12::text) FROM c
-        ), mail AS (
-            INSERT INTO outbox (complaint_id, recipient, subject, body)
-            SELECT id, $22, $23, $24 FROM c WHERE $22::text IS NOT NULL
-        )
-        SELECT (SELECT id FROM c) AS id, hits, window_start FROM hit
-        """,
+        FILE_SQL,
         reference,
         access_code_hash,
         c.department_code,
