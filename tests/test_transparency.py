@@ -127,8 +127,10 @@ async def test_stats_counts_and_rates(client, conn):
     assert "<script" not in html and "style=" not in html
 
 
-async def test_stats_never_show_contact_or_description(client, conn):
-    cid = await add_complaint(conn, 1, certificate_name="=HYPERLINK(1)")
+async def test_stats_never_show_contact_description_or_typed_names(client, conn):
+    cid = await add_complaint(conn, 1, certificate_name="=HYPERLINK(1) 张三 410728199001011234")
+    linked = await add_complaint(conn, 2, certificate_name="良民证 李四要的")
+    await conn.execute("UPDATE complaints SET certificate_code = 'CY-ZM-014' WHERE id = $1", linked)
     await conn.execute(
         "INSERT INTO complaint_contacts (complaint_id, name, phone, email)"
         " VALUES ($1, '金丝雀某某', '13987650123', 'canary-9f3a@example.org')",
@@ -139,10 +141,12 @@ async def test_stats_never_show_contact_or_description(client, conn):
     assert csv.content.startswith(b"\xef\xbb\xbf")
     text = csv.content.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("查询编号,提交日期,被投诉单位")
-    assert "TS-TEST-0001" in text and "'=HYPERLINK(1)" in text
+    assert "TS-TEST-0001" in text and "清单外证明（名称不公开）" in text
+    assert "无犯罪记录证明" in text  # the list's name for the linked complaint
     for url in ("/stats", "/api/v1/stats"):
         text += (await client.get(url)).text
-    for secret in ("金丝雀", "13987650123", "canary-9f3a", "CANARY-7c1"):
+    for secret in ("金丝雀", "13987650123", "canary-9f3a", "CANARY-7c1", "HYPERLINK", "张三",
+                   "410728199001011234", "李四"):  # fmt: skip
         assert secret not in text
 
 

@@ -12,6 +12,7 @@ from registry.models import CLASSIFICATION_LABELS, Classification
 
 # Below this many cases a department's rates say more about chance than about the department.
 MIN_CASES = 5
+UNLISTED_CERTIFICATE = "清单外证明（名称不公开）"
 OTHER_DEPARTMENT = "其他单位"
 # 基本满意 counts as satisfied, as the 12345 hotlines count it.
 SATISFIED = ("very_satisfied", "satisfied", "neutral")
@@ -156,15 +157,25 @@ async def monthly(conn: asyncpg.Connection, *, today: dt.date) -> list[MonthCoun
 
 
 async def anonymised_complaints(conn: asyncpg.Connection) -> list[ComplaintRow]:
-    """No description, place, matter, contact or disclosure: what may be published."""
+    """No description, place, matter, contact or disclosure: what may be published. Nothing
+    the complainant typed either: the certificate is the list's own name for the item the
+    complaint was linked to, or UNLISTED_CERTIFICATE (a typed name may carry personal data)."""
     rows = await conn.fetch(
         """
         SELECT c.reference, c.submitted_at::date AS submitted_on,
-               coalesce(d.name, $1) AS department, c.certificate_name, c.classification,
+               coalesce(d.name, $1) AS department,
+               coalesce(v.name, $2) AS certificate_name, c.classification,
                c.status, c.closed_at::date AS closed_on, c.closed_on_time, c.satisfaction
-        FROM complaints c LEFT JOIN departments d ON d.code = c.department_code
+        FROM complaints c
+        LEFT JOIN departments d ON d.code = c.department_code
+        LEFT JOIN LATERAL (
+            SELECT name FROM certificate_versions
+            WHERE code = c.certificate_code AND superseded_at IS NULL
+            ORDER BY valid_from DESC LIMIT 1
+        ) v ON true
         ORDER BY c.submitted_at, c.id
         """,
         OTHER_DEPARTMENT,
+        UNLISTED_CERTIFICATE,
     )
     return [msgspec.convert(dict(r), ComplaintRow) for r in rows]
