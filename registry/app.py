@@ -124,12 +124,20 @@ JSON_HEADERS = [(b"content-type", b"application/json"), *SECURITY_HEADERS]
 
 
 class Registry(Litestar):
-    """Litestar plus one shortcut. A repeat question to /api/v1/check is answered from the
-    worker's answer cache before routing, with the same bytes and headers the handler sends:
-    most people ask about a few certificates, and this is the one hot path. Everything else,
-    and every first asking, goes through Litestar (and fills the cache)."""
+    """Litestar plus two things at the door.
+
+    - HEAD is answered as GET without the body (link checkers and monitors use it; Litestar
+      would answer 405 for every page).
+    - A repeat question to /api/v1/check is answered from the worker's answer cache before
+      routing, with the same bytes and headers the handler sends: most people ask about a few
+      certificates, and this is the one hot path. Everything else, and every first asking,
+      goes through Litestar (and fills the cache).
+    """
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "HEAD":
+            scope = {**scope, "method": "GET"}
+            send = _headers_only(send)
         if scope["type"] == "http" and scope["path"] == CHECK_PATH and scope["method"] == "GET":
             lookup: Lookup = self.state.lookup
             body = lookup.answers.get(lookup.answer_key(scope["query_string"]))
@@ -142,6 +150,19 @@ class Registry(Litestar):
                 await send({"type": "http.response.body", "body": body})
                 return
         await super().__call__(scope, receive, send)
+
+
+def _headers_only(send: Any) -> Any:
+    """Pass the response start (with its content-length) on; send the body as empty."""
+
+    async def wrapped(message: Any) -> None:
+        if message["type"] == "http.response.body":
+            if message.get("more_body", False):
+                return
+            message = {"type": "http.response.body", "body": b""}
+        await send(message)
+
+    return wrapped
 
 
 def list_changed(state: State) -> None:

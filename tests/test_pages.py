@@ -103,3 +103,22 @@ async def test_downloads_parse_back_to_the_same_rows(client, conn, name, status,
 
 async def test_unknown_download_is_404(client):
     assert (await client.get("/downloads/secret.txt")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/certificates/retained",
+        "/api/v1/summary",
+        "/check?name=良民证",
+        "/api/v1/check?name=x",
+    ],
+)
+async def test_head_answers_like_get_without_a_body(client, url):
+    got = await client.get(url)
+    head = await client.head(url)
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-length"] == got.headers["content-length"]
