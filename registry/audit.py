@@ -1,4 +1,5 @@
-"""The only writer of the audit log."""
+"""The writer of the audit log (the filing statement, queries.complaints.FILE_SQL, writes its
+own row in the same statement)."""
 
 from __future__ import annotations
 
