@@ -73,9 +73,17 @@ class Lookup:
                 ix = Index(certs, on)
             if generation == self.generation:
                 self._indexes[on] = ix
-                while sum(map(len, self._indexes.values())) > MAX_ITEMS and len(self._indexes) > 1:
-                    self._indexes.popitem(last=False)
+                self._evict(keep=dt.date.today())
             return ix
+
+    def _evict(self, keep: dt.date) -> None:
+        """Oldest first, down to MAX_ITEMS in all; today's index stays whatever its size, so
+        questions about other dates can never push out the one almost everybody uses."""
+        for day in list(self._indexes):
+            if sum(map(len, self._indexes.values())) <= MAX_ITEMS:
+                return
+            if day != keep:
+                del self._indexes[day]
 
 
 async def _build_in_child(dsn: str, on: dt.date) -> Index:

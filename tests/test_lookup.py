@@ -29,10 +29,14 @@ async def test_an_index_built_in_a_child_equals_one_built_here(seeded, conn, mon
         assert decide(q, child) == decide(q, here), name
 
 
-async def test_only_the_latest_large_index_is_kept(conn, monkeypatch):
+async def test_large_indexes_are_kept_by_size_and_todays_always(conn, monkeypatch):
     monkeypatch.setattr(lookup, "MAX_ITEMS", 200)  # the seed list (173) fits once, not twice
     lk = lookup.Lookup()
     pool = SingleConnectionPool(conn)
     await lk.index(pool, dt.date(2026, 1, 1))
     await lk.index(pool, dt.date(2026, 1, 2))
     assert list(lk._indexes) == [dt.date(2026, 1, 2)]
+    today = dt.date.today()
+    await lk.index(pool, today)
+    other = await lk.index(pool, dt.date(2025, 6, 1))  # answered, but not kept
+    assert len(other) and list(lk._indexes) == [today]
