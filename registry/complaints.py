@@ -184,6 +184,11 @@ def new_reference(today: dt.date) -> str:
     return f"TS{today:%Y%m%d}-" + "".join(ALPHABET[b % 32] for b in secrets.token_bytes(5))
 
 
+def deadlines(today: dt.date, overrides: Overrides | None) -> tuple[dt.date, dt.date]:
+    """(accept by, reply by): ACCEPT_DAYS and REPLY_DAYS working days after today."""
+    return add_workdays(today, ACCEPT_DAYS, overrides), add_workdays(today, REPLY_DAYS, overrides)
+
+
 async def file_complaint(
     conn: asyncpg.Connection,
     c: NewComplaint,
@@ -193,16 +198,17 @@ async def file_complaint(
     secret: str,
     rate: tuple[str, int, int],
     overrides: Overrides | None = None,
+    due: tuple[dt.date, dt.date] | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[Receipt, bool]:
     """One statement counts the client's hit and writes complaint, contact, event, audit and
-    acknowledgement (see queries.complaints.file); rate = (bucket, limit, window seconds).
+    acknowledgement (see queries.complaints.file); rate = (bucket, limit, window seconds);
+    due = (accept by, reply by) when the caller has them, else worked out from overrides.
     Returns (receipt, replayed); raises RateLimited past the limit."""
     digest = request_hash(c)
     today = (now or dt.datetime.now()).date()
     classification = classify(verdict)
-    reply_due = add_workdays(today, REPLY_DAYS, overrides)
-    accept_due = add_workdays(today, ACCEPT_DAYS, overrides)
+    accept_due, reply_due = due or deadlines(today, overrides)
     keep_contact = c.disclosure is not Disclosure.ANONYMOUS
     # No look-up first: the insert's ON CONFLICT finds a retry, and a retry is the rare case.
     for _ in range(REFERENCE_ATTEMPTS):

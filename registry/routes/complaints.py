@@ -71,14 +71,21 @@ async def department_codes(request: Req) -> set[str]:
     return codes
 
 
-async def calendar_overrides(request: Req) -> Overrides:
-    """The office's calendar corrections, kept per worker until they change (NOTIFY)."""
-    overrides: Overrides | None = request.app.state.get("calendar_overrides")
+async def deadlines(request: Req, today: dt.date) -> tuple[dt.date, dt.date]:
+    """Today's (accept by, reply by), worked out once a day per worker from the office's
+    calendar corrections; both are dropped when the calendar changes (NOTIFY)."""
+    state = request.app.state
+    overrides: Overrides | None = state.get("calendar_overrides")
     if overrides is None:
-        async with request.app.state.pool.acquire() as conn:
+        async with state.pool.acquire() as conn:
             overrides = await cq.calendar_overrides(conn)
-        request.app.state.calendar_overrides = overrides
-    return overrides
+        state.calendar_overrides = overrides
+        state.deadlines = {}
+    due: dict[dt.date, tuple[dt.date, dt.date]] = state.deadlines
+    if today not in due:
+        due.clear()
+        due[today] = complaints.deadlines(today, overrides)
+    return due[today]
 
 
 async def submit(request: Req, raw: ComplaintIn, key: str | None) -> tuple[Receipt, bool]:
@@ -96,7 +103,7 @@ async def submit(request: Req, raw: ComplaintIn, key: str | None) -> tuple[Recei
     verdict = decide(Question(name=result.certificate_name, matter=result.matter), index)
     hits, window = settings.filing_limit
     rate = (f"file:{client_address(request)}", hits, window)
-    overrides = await calendar_overrides(request)
+    due = await deadlines(request, dt.date.today())
     async with pool.acquire() as conn:
         try:
             return await complaints.file_complaint(
@@ -106,7 +113,7 @@ async def submit(request: Req, raw: ComplaintIn, key: str | None) -> tuple[Recei
                 key=key,
                 secret=settings.secret_key,
                 rate=rate,
-                overrides=overrides,
+                due=due,
             )
         except complaints.RateLimited as exc:
             raise TooManyRequests(headers={"retry-after": str(exc.retry_after)}) from exc
