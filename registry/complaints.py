@@ -197,18 +197,17 @@ async def file_complaint(
     key: str | None,
     secret: str,
     rate: tuple[str, int, int],
-    overrides: Overrides | None = None,
-    due: tuple[dt.date, dt.date] | None = None,
+    due: tuple[dt.date, dt.date],
     now: dt.datetime | None = None,
 ) -> tuple[Receipt, bool]:
     """One statement counts the client's hit and writes complaint, contact, event, audit and
     acknowledgement (see queries.complaints.file); rate = (bucket, limit, window seconds);
-    due = (accept by, reply by) when the caller has them, else worked out from overrides.
-    Returns (receipt, replayed); raises RateLimited past the limit."""
+    due = (accept by, reply by), from deadlines(). Returns (receipt, replayed); raises
+    RateLimited past the limit."""
     digest = request_hash(c)
     today = (now or dt.datetime.now()).date()
     classification = classify(verdict)
-    accept_due, reply_due = due or deadlines(today, overrides)
+    accept_due, reply_due = due
     keep_contact = c.disclosure is not Disclosure.ANONYMOUS
     # No look-up first: the insert's ON CONFLICT finds a retry, and a retry is the rare case.
     for _ in range(REFERENCE_ATTEMPTS):

@@ -63,8 +63,8 @@ class Lookup:
                 return ix
             generation = self.generation
             async with pool.acquire() as conn:
-                size = await q.count_certificates(conn, on=on)
-                certs = None if self.dsn and size >= CHILD_FROM else await q.in_force(conn, on=on)
+                large = bool(self.dsn) and await q.count_certificates(conn, on=on) >= CHILD_FROM
+                certs = None if large else await q.in_force(conn, on=on)
             if certs is None:
                 ix = await _build_in_child(str(self.dsn), on)
             elif len(certs) > 2000:  # seconds of keying: off the event loop

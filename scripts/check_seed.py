@@ -12,20 +12,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from build_seed import HEADER  # the script beside this one
+from build_seed import HEADER, METHODS  # the script beside this one
 
 SEED = Path(__file__).resolve().parent.parent / "seed_data"
 
 DEPT_HEADER = ["编码", "名称", "类型"]
-METHODS = [
-    "直接取消",
-    "申请人书面承诺",
-    "告知承诺制",
-    "部门间核查",
-    "数据共享",
-    "现有证照核验",
-    "调整开具单位",
-]
 LEVELS = {"法律", "行政法规", "国务院决定", "地方性法规", "规章", "规范性文件", "无"}
 RETAINED_LEVELS = {"法律", "行政法规", "国务院决定", "地方性法规"}
 DOMAINS = {

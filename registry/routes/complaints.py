@@ -73,19 +73,18 @@ async def department_codes(request: Req) -> set[str]:
 
 async def deadlines(request: Req, today: dt.date) -> tuple[dt.date, dt.date]:
     """Today's (accept by, reply by), worked out once a day per worker from the office's
-    calendar corrections; both are dropped when the calendar changes (NOTIFY)."""
+    calendar corrections, which are kept until the calendar changes (NOTIFY)."""
     state = request.app.state
     overrides: Overrides | None = state.get("calendar_overrides")
     if overrides is None:
         async with state.pool.acquire() as conn:
             overrides = await cq.calendar_overrides(conn)
         state.calendar_overrides = overrides
-        state.deadlines = {}
-    due: dict[dt.date, tuple[dt.date, dt.date]] = state.deadlines
-    if today not in due:
-        due.clear()
-        due[today] = complaints.deadlines(today, overrides)
-    return due[today]
+        state.deadlines = None  # worked out from the calendar just replaced
+    cached: tuple[dt.date, tuple[dt.date, dt.date]] | None = state.get("deadlines")
+    if cached is None or cached[0] != today:
+        cached = state.deadlines = (today, complaints.deadlines(today, overrides))
+    return cached[1]
 
 
 async def submit(request: Req, raw: ComplaintIn, key: str | None) -> tuple[Receipt, bool]:
