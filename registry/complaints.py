@@ -11,6 +11,7 @@ import secrets
 import asyncpg
 import msgspec
 
+from registry import clock
 from registry.checker import Verdict, VerdictKind
 from registry.models import (
     Classification,
@@ -205,7 +206,7 @@ async def file_complaint(
     due = (accept by, reply by), from deadlines(). Returns (receipt, replayed); raises
     RateLimited past the limit."""
     digest = request_hash(c)
-    today = (now or dt.datetime.now()).date()
+    today = (now or clock.now()).date()
     classification = classify(verdict)
     accept_due, reply_due = due
     keep_contact = c.disclosure is not Disclosure.ANONYMOUS

@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from registry import clock
 from registry.checker import Index
 from registry.db import connect
 from registry.models import Certificate
@@ -42,7 +43,7 @@ class Lookup:
     @staticmethod
     def answer_key(query_string: bytes) -> bytes:
         """Answers depend on the question and, without on=, on today's list."""
-        return dt.date.today().isoformat().encode() + query_string
+        return clock.today().isoformat().encode() + query_string
 
     def remember(self, key: bytes, body: bytes, generation: int) -> None:
         """Keep an answer unless the list changed while it was being worked out."""
@@ -73,7 +74,7 @@ class Lookup:
                 ix = Index(certs, on)
             if generation == self.generation:
                 self._indexes[on] = ix
-                self._evict(keep=dt.date.today())
+                self._evict(keep=clock.today())
             return ix
 
     def _evict(self, keep: dt.date) -> None:

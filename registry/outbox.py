@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import datetime as dt
 import logging
 from email.header import Header
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote, urlparse
+
+from registry import clock
 
 log = logging.getLogger("registry")
 SENDER = "noreply@changyuan-registry.invalid"
@@ -39,7 +40,7 @@ class FileTransport:
 
     async def send(self, message: Outgoing) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        name = f"{dt.datetime.now():%Y%m%dT%H%M%S%f}-{message.outbox_id}.eml"
+        name = f"{clock.now():%Y%m%dT%H%M%S%f}-{message.outbox_id}.eml"
         # A few hundred bytes to a local disk: cheaper inline than a trip to a thread.
         (self.directory / name).write_bytes(message.data)
 

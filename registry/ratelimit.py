@@ -6,6 +6,8 @@ import datetime as dt
 
 import asyncpg
 
+from registry import clock
+
 # Count one hit in the current fixed window of `window` seconds; returns hits, window_start.
 # Also used as a CTE by the filing statement (queries/complaints.py): $1 bucket, $2 window.
 HIT = """
@@ -19,7 +21,7 @@ HIT = """
 def retry_after(window_start: dt.datetime, window: int) -> int:
     """Seconds until the window that refused a hit ends (at least 1)."""
     ends = window_start + dt.timedelta(seconds=window)
-    return max(1, int((ends - dt.datetime.now(dt.UTC)).total_seconds()))
+    return max(1, int((ends - clock.utc_now()).total_seconds()))
 
 
 async def hit(conn: asyncpg.Connection, bucket: str, limit: int, window: int) -> int | None:

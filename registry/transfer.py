@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 import asyncpg
 import msgspec
 
-from registry import audit, sheets
+from registry import audit, clock, sheets
 from registry.models import (
     LEGAL_BASIS_LEVELS,
     REPLACEMENT_METHODS,
@@ -284,7 +284,7 @@ async def import_table(
 ) -> ImportReport:
     """Dry-run unless apply; a file with any error applies nothing; one transaction."""
     report = ImportReport()
-    rows, errors = parse_rows(table, today=today or dt.date.today())
+    rows, errors = parse_rows(table, today=today or clock.today())
     report.errors.extend(errors)
     async with conn.transaction():
         pending = await diff(conn, rows, report)

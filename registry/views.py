@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 
+from registry import clock
 from registry.checker import Index, Question, Verdict, decide, search
 from registry.errors import InvalidInput, NotFound
 from registry.lookup import Lookup
@@ -94,7 +95,7 @@ async def certificate_page(
     conn: asyncpg.Connection, f: ListFilters, index: Index | None = None
 ) -> CertificatePage:
     """One page of the list; q also finds Traditional, pinyin and alias spellings via the index."""
-    on = f.on or dt.date.today()
+    on = f.on or clock.today()
     department = f.department
     if department:
         dep = await dq.get_department(conn, department)
@@ -118,7 +119,7 @@ async def certificate_detail(
     conn: asyncpg.Connection, code: str, on: dt.date | None = None
 ) -> CertificateDetail:
     """The item as in force on the date; an item not in force then still shows its history."""
-    cert = await q.get_certificate(conn, code, on=on or dt.date.today())
+    cert = await q.get_certificate(conn, code, on=on or clock.today())
     if cert is None:
         cert = await q.get_latest(conn, code)
     if cert is None:
@@ -153,7 +154,7 @@ def parse_question(
 
 
 async def check(pool: Any, lookup: Lookup, question: Question, on: dt.date | None) -> Verdict:
-    index = await lookup.index(pool, on or dt.date.today())
+    index = await lookup.index(pool, on or clock.today())
     return decide(question, index)
 
 
@@ -162,4 +163,4 @@ async def index_for(request: Any, f: ListFilters) -> Index | None:
     if not f.q:
         return None
     lookup: Lookup = request.app.state.lookup
-    return await lookup.index(request.app.state.pool, f.on or dt.date.today())
+    return await lookup.index(request.app.state.pool, f.on or clock.today())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -14,6 +13,7 @@ from litestar.datastructures import Cookie
 from litestar.middleware.csrf import CSRFMiddleware, generate_csrf_token
 from litestar.types import Message, Scope
 
+from registry import clock
 from registry.models import (
     CLASSIFICATION_LABELS,
     COMPLAINT_STATUS_LABELS,
@@ -97,7 +97,7 @@ def make_environment(directory: Path) -> Environment:
 def render_page(request: Request[Any, Any, Any], template: str, **context: Any) -> str:
     env: Environment = request.app.state.jinja
     context.setdefault("request", request)
-    context.setdefault("today", dt.date.today())
+    context.setdefault("today", clock.today())
     return env.get_template(template).render(**context)
 
 
@@ -119,7 +119,7 @@ class PageCache:
         render: Callable[[], Awaitable[str]],
     ) -> Response[bytes]:
         """Serve from memory, or render once; a repeat visit with a matching ETag gets 304."""
-        key = f"{dt.date.today().isoformat()}|{key}"
+        key = f"{clock.today().isoformat()}|{key}"
         hit = self._pages.get(key)
         if hit is None:
             generation = self.generation

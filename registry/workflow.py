@@ -12,7 +12,7 @@ from enum import StrEnum
 import asyncpg
 import msgspec
 
-from registry import audit
+from registry import audit, clock
 from registry.models import COMPLAINT_STATUS_LABELS, ComplaintStatus, FieldError, Role, StaffUser
 from registry.queries import complaints as q
 from registry.queries import departments as dq
@@ -96,7 +96,7 @@ async def transition(
         raise Invalid([FieldError("action", "您的角色不能执行这个操作")])
     if expected not in TRANSITIONS[action][0]:
         raise Stale(expected)
-    today = today or dt.date.today()
+    today = today or clock.today()
     scope = user.department_code if user.role is Role.DEPARTMENT else None
     async with conn.transaction():
         row = await q.get_for_staff(conn, complaint_id, scope)

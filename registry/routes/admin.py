@@ -5,7 +5,6 @@ drops this worker's caches afterwards; the other workers hear the NOTIFY."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router, get, post
@@ -14,7 +13,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect
 
-from registry import auth, transfer
+from registry import auth, clock, transfer
 from registry.models import LEGAL_BASIS_LEVELS, REPLACEMENT_METHODS, FieldError, Status
 from registry.queries import certificates as cq
 from registry.queries import imports as iq
@@ -141,7 +140,7 @@ async def save(
     """One change to one item; a form built from an older version gets 409 (compare-and-set)."""
     user = user_of(request)
     values = lf.read_form(data, (*lf.ITEM_FIELDS, *lf.CHANGE_FIELDS, "expected"))
-    errors = lf.check_change(values, dt.date.today())
+    errors = lf.check_change(values, clock.today())
     async with request.app.state.pool.acquire() as conn, conn.transaction():
         await iq.lock_list(conn)
         current = await iq.latest_version_id(conn, code)
@@ -177,7 +176,7 @@ async def create(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response
     """A new item: the code is optional (the next free one is taken)."""
     user = user_of(request)
     values = lf.read_form(data, ("code", *lf.ITEM_FIELDS, *lf.CHANGE_FIELDS))
-    errors = lf.check_change(values, dt.date.today())
+    errors = lf.check_change(values, clock.today())
     code = values["code"]
     if code and not transfer.CODE_RE.match(code):
         errors.append(FieldError("code", f"编号“{code}”格式不对：只能包含字母、数字、- 和 _"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 import msgspec
@@ -10,7 +9,7 @@ from litestar import MediaType, Request, Response, Router, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
-from registry import complaints, views
+from registry import clock, complaints, views
 from registry.checker import Verdict
 from registry.errors import InvalidInput, NotFound, error_responses
 from registry.lookup import Lookup
@@ -42,7 +41,7 @@ async def summary(
     if errors:
         raise InvalidInput(errors)
     async with request.app.state.pool.acquire() as conn:
-        return await q.summary(conn, on=day or dt.date.today())
+        return await q.summary(conn, on=day or clock.today())
 
 
 @get(

@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 
-from registry import complaints, ratelimit
+from registry import clock, complaints, ratelimit
 from registry.checker import Question, decide
 from registry.errors import DB_DOWN, InvalidInput
 from registry.lookup import Lookup
@@ -93,7 +93,7 @@ async def submit(request: Req, raw: ComplaintIn, key: str | None) -> tuple[Recei
     invalid one is counted on its own, so invalid submissions are limited too."""
     settings: Settings = request.app.state.settings
     pool = request.app.state.pool
-    result = complaints.validate(raw, await department_codes(request), dt.date.today())
+    result = complaints.validate(raw, await department_codes(request), clock.today())
     if isinstance(result, list):
         await limit(request, "file", settings.filing_limit)
         raise InvalidInput(result, status=422)
@@ -102,7 +102,7 @@ async def submit(request: Req, raw: ComplaintIn, key: str | None) -> tuple[Recei
     verdict = decide(Question(name=result.certificate_name, matter=result.matter), index)
     hits, window = settings.filing_limit
     rate = (f"file:{client_address(request)}", hits, window)
-    due = await deadlines(request, dt.date.today())
+    due = await deadlines(request, clock.today())
     async with pool.acquire() as conn:
         try:
             return await complaints.file_complaint(
@@ -169,7 +169,7 @@ async def render_form(
         field_errors=by_field,
         departments=departments,
         message=message,
-        today=dt.date.today(),
+        today=clock.today(),
         csrf_token=token,
     )
     headers = {"retry-after": "30"} if status == 503 else {}
@@ -194,7 +194,7 @@ async def new(
         "matter": (matter or "")[:100],
         "form_token": secrets.token_urlsafe(16),
         "disclosure": "confidential",
-        "demanded_on": dt.date.today().isoformat(),
+        "demanded_on": clock.today().isoformat(),
     }
     if department:
         async with request.app.state.pool.acquire() as conn:

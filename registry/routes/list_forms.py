@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from registry import audit, transfer
+from registry import audit, clock, transfer
 from registry.models import Certificate, FieldError
 from registry.queries import certificates as cq
 
@@ -164,7 +164,7 @@ async def describe(
     conn: asyncpg.Connection, report: transfer.ImportReport, table: Sequence[Sequence[str]]
 ) -> dict[str, Any]:
     """What an import preview shows (stored with the batch): names, changed fields, errors."""
-    parsed, _ = transfer.parse_rows(table, today=dt.date.today())
+    parsed, _ = transfer.parse_rows(table, today=clock.today())
     names = {r.cert.code or r.cert.name: r.cert.name for r in parsed}
     current = {code: name for name, code in (await cq.codes_by_name(conn)).items()}
     return {

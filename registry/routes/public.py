@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -10,7 +9,7 @@ from urllib.parse import urlencode
 from litestar import MediaType, Request, Response, Router, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from registry import transfer, views
+from registry import clock, transfer, views
 from registry.errors import InvalidInput, NotFound
 from registry.models import Status
 from registry.queries import certificates as q
@@ -33,7 +32,7 @@ def _key(request: Req) -> str:
 async def home(request: Req) -> Response[bytes]:
     async def render() -> str:
         async with request.app.state.pool.acquire() as conn:
-            summary = await q.summary(conn, on=dt.date.today())
+            summary = await q.summary(conn, on=clock.today())
         return render_page(request, "public/home.html", summary=summary, json_url="/api/v1/summary")
 
     return await cached(request, "home", render)
@@ -77,7 +76,7 @@ async def abolished(
         index = await views.index_for(request, filters)
         async with request.app.state.pool.acquire() as conn:
             result = await views.certificate_page(conn, filters, index)
-            facets = await q.facets(conn, on=dt.date.today(), status="abolished")
+            facets = await q.facets(conn, on=clock.today(), status="abolished")
             departments = await dq.list_departments(conn)
         given = {k: v for k, v in args.items() if v and k != "page"}
         dep_names = {d.name for d in departments}
@@ -163,7 +162,7 @@ async def download(request: Req, filename: FromPath[str]) -> Response[bytes]:
         raise NotFound("没有这个下载文件")
     status, fmt = DOWNLOADS[filename]
     async with request.app.state.pool.acquire() as conn:
-        items, _ = await q.list_certificates(conn, on=dt.date.today(), status=status)
+        items, _ = await q.list_certificates(conn, on=clock.today(), status=status)
     body = transfer.export_csv(items) if fmt == "csv" else transfer.export_xlsx(items)
     stem = {"retained": "保留证明事项清单", "abolished": "取消证明事项清单"}.get(
         filename.split(".")[0], "证明事项清单"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, Router, get, post
@@ -12,7 +11,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 
-from registry import audit, auth, ratelimit, workflow
+from registry import audit, auth, clock, ratelimit, workflow
 from registry.models import Classification, ComplaintStatus, FieldError, Role, StaffUser
 from registry.queries import complaints as q
 from registry.queries import departments as dq
@@ -121,7 +120,7 @@ async def queue(
     page_no: FromQuery[int] = 1,
 ) -> Response[bytes]:
     user = user_of(request)
-    today = dt.date.today()
+    today = clock.today()
     filters: dict[str, Any] = {
         "status": status if status in set(ComplaintStatus) else None,
         "department": (department or "")[:40] or None,
@@ -166,7 +165,7 @@ async def _detail(request: Req, complaint_id: int, **extra: Any) -> Response[byt
         events=events,
         actions=actions,
         departments=departments,
-        today=dt.date.today(),
+        today=clock.today(),
         findings=workflow.FINDINGS,
         satisfaction=workflow.SATISFACTION,
         **extra,

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from litestar import MediaType, Request, Response, Router, get
 from litestar.params import QueryParameter
 
-from registry import sheets
+from registry import clock, sheets
 from registry.errors import InvalidInput, error_responses
 from registry.models import (
     CLASSIFICATION_LABELS,
@@ -144,7 +144,7 @@ def atom_feed(items: list[cq.Change], *, base: str, authority: str) -> bytes:
     )
     _sub(feed, "id", f"tag:{authority},{TAG_DATE}:changes")
     _sub(feed, "title", "长垣县证明事项清单变更记录")
-    newest = max((c.recorded_at for c in items), default=dt.datetime.now(dt.UTC))
+    newest = max((c.recorded_at for c in items), default=clock.utc_now())
     _sub(feed, "updated", newest.isoformat())
     _sub(feed, "link", rel="self", type="application/atom+xml", href=f"{base}/changes.atom")
     _sub(feed, "link", rel="alternate", type="text/html", href=f"{base}/changes")
@@ -182,7 +182,7 @@ def _summary(c: cq.Change) -> str:
 async def stats_page(request: Req) -> Response[bytes]:
     """Computed per request: it changes with every complaint, so the list cache does not fit."""
     async with request.app.state.pool.acquire() as conn:
-        stats = await sq.complaint_stats(conn, today=dt.date.today())
+        stats = await sq.complaint_stats(conn, today=clock.today())
     html = render_page(
         request,
         "public/stats.html",
@@ -201,7 +201,7 @@ async def stats_page(request: Req) -> Response[bytes]:
 )
 async def stats_api(request: Req) -> sq.Stats:
     async with request.app.state.pool.acquire() as conn:
-        return await sq.complaint_stats(conn, today=dt.date.today())
+        return await sq.complaint_stats(conn, today=clock.today())
 
 
 CSV_HEADER = [
