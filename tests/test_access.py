@@ -5,6 +5,7 @@ A route without a policy fails here (and the guard refuses it to everyone at run
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
@@ -77,6 +78,114 @@ def fill(path: str, sample: dict[str, str]) -> str:
     return re.sub(r"\{(\w+)(?::(\w+))?\}", one, path)
 
 
+# A status, or a redirect's status and its exact Location.
+Answer = int | tuple[int, str]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What one route answers each role, for an empty request (the sample path parameters of
+    test_route_role_matrix, `query` appended, an empty form for POST).
+
+    `allowed` is the answer to every role the policy admits, `roles` overrides it for single
+    roles; a role the policy refuses gets the guard's answer (see `denied`)."""
+
+    policy: str
+    allowed: Answer
+    roles: dict[str, Answer] = field(default_factory=dict)
+    query: str = ""
+
+    def expected(self, role: str, method: str, url: str) -> Answer:
+        if role in self.roles:
+            return self.roles[role]
+        roles = POLICIES[self.policy]
+        if not roles or (role != "anonymous" and ROLE_OF[role] in roles):
+            return self.allowed
+        return denied(role, method, url)
+
+
+def denied(role: str, method: str, url: str) -> Answer:
+    """The guard: 401 JSON under /api, else anonymous goes to the login page (back to the page
+    after a GET), and a logged-in role without the right gets 403."""
+    if role != "anonymous":
+        return 403
+    if url.startswith("/api/"):
+        return 401
+    return (303, f"/staff/login?next={url if method == 'GET' else ''}")
+
+
+LOGIN_HOME = (302, "/staff/complaints")
+# Every route of the app, with what it answers each role. A route the table does not declare
+# fails test_route_role_matrix: add its row when you add the route.
+MATRIX: dict[tuple[str, str], Cell] = {
+    # Public pages and files.
+    ("GET", "/"): Cell("public", 200),
+    ("GET", "/certificates/retained"): Cell("public", 200),
+    ("GET", "/certificates/abolished"): Cell("public", 200),
+    ("GET", "/certificates/{code:str}"): Cell("public", 200),
+    ("GET", "/check"): Cell("public", 200, query="?name=良民证"),
+    ("GET", "/downloads/{filename:str}"): Cell("public", 200),
+    ("GET", "/changes"): Cell("public", 200),
+    ("GET", "/changes.atom"): Cell("public", 200),
+    ("GET", "/stats"): Cell("public", 200),
+    ("GET", "/stats/complaints.csv"): Cell("public", 200),
+    ("GET", "/static/{file_path:path}"): Cell("public", 200),
+    # The public API and its schema.
+    ("GET", "/api/v1/summary"): Cell("public", 200),
+    ("GET", "/api/v1/certificates"): Cell("public", 200),
+    ("GET", "/api/v1/certificates/{code:str}"): Cell("public", 200),
+    ("GET", "/api/v1/check"): Cell("public", 200, query="?name=良民证"),
+    ("GET", "/api/v1/departments"): Cell("public", 200),
+    ("GET", "/api/v1/changes"): Cell("public", 200),
+    ("GET", "/api/v1/stats"): Cell("public", 200),
+    ("POST", "/api/v1/complaints"): Cell("public", 400),  # an empty body is not JSON
+    ("GET", "/api/v1/complaints/{reference:str}"): Cell("public", 404),  # no access code
+    ("GET", "/api/docs"): Cell("public", 200),
+    ("GET", "/schema"): Cell("public", 200),
+    ("GET", "/schema/openapi.json"): Cell("public", 200),
+    ("GET", "/schema/{path:str}"): Cell("public", 404),  # "x" is no schema rendering
+    # Complaints from the public.
+    ("GET", "/complaints/new"): Cell("public", 200),
+    ("POST", "/complaints"): Cell("public", 422),  # the form again, every field error shown
+    ("GET", "/complaints/{reference:str}/receipt"): Cell("public", 200),
+    ("GET", "/complaints/track"): Cell("public", 200),
+    ("POST", "/complaints/track"): Cell("public", 404),  # no such reference and code
+    # Staff sign-in.
+    ("GET", "/staff/login"): Cell("public", 200),
+    ("POST", "/staff/login"): Cell("public", 401),
+    ("POST", "/staff/logout"): Cell("staff", (303, "/staff/login")),
+    ("GET", "/staff"): Cell("staff", LOGIN_HOME, roles={"admin": (302, "/staff/users")}),
+    # The complaint workflow: department B never learns a case of department A exists.
+    ("GET", "/staff/complaints"): Cell("complaints", 200),
+    ("GET", "/staff/complaints/{complaint_id:int}"): Cell(
+        "complaints", 200, roles={"department_b": 404}
+    ),
+    # No `expected` status in the form: a stale page, compare-and-set refuses it.
+    ("POST", "/staff/complaints/{complaint_id:int}/{action:str}"): Cell(
+        "complaints", 409, roles={"department_b": 404}
+    ),
+    ("POST", "/staff/complaints/{complaint_id:int}/reveal"): Cell("supervisor", 422),  # no reason
+    # The list, edited by the supervising office.
+    ("GET", "/staff/list"): Cell("supervisor", 200),
+    ("GET", "/staff/list/new"): Cell("supervisor", 200),
+    ("POST", "/staff/list/new"): Cell("supervisor", 422),
+    ("GET", "/staff/list/import"): Cell("supervisor", 200),
+    ("POST", "/staff/list/import"): Cell("supervisor", 422),  # no file
+    ("GET", "/staff/list/import/{batch:str}"): Cell("supervisor", 404),  # no batch "x"
+    ("POST", "/staff/list/import/{batch:str}/apply"): Cell("supervisor", 404),
+    ("GET", "/staff/list/{code:str}"): Cell("supervisor", 200),
+    ("POST", "/staff/list/{code:str}"): Cell("supervisor", 409),  # no `expected` version
+    # The office: audit log, accounts, calendar.
+    ("GET", "/staff/audit"): Cell("audit", 200),
+    ("GET", "/staff/users"): Cell("admin", 200),
+    ("POST", "/staff/users/{user_id:int}/{change:str}"): Cell(
+        "admin", (303, "/staff/users?msg=%E5%B7%B2%E4%BF%9D%E5%AD%98")
+    ),
+    ("GET", "/staff/calendar"): Cell("supervisor", 200),
+    ("POST", "/staff/calendar"): Cell("supervisor", 422),
+}
+
+
 @pytest.fixture
 async def clients(app, conn):
     await make_user(conn, "sup", "supervisor")
@@ -112,33 +221,36 @@ async def test_route_role_matrix(app, conn, clients):
         "reference": ref,
         "complaint_id": str(cid),
         "action": "note",
+        "user_id": str(await conn.fetchval("SELECT id FROM users WHERE username = 'depb'")),
+        "change": "unlock",
         "filename": "retained.csv",
         "file_path": "style.css",
     }
+    table = {(method, path): handler for path, method, handler in routes(app)}
+    undeclared = sorted(set(table) - set(MATRIX))
+    assert undeclared == [], f"routes without a declared expectation in MATRIX: {undeclared}"
+    assert sorted(set(MATRIX) - set(table)) == [], "MATRIX rows for routes that no longer exist"
     failures = []
     # Logout last: it ends the session the other rows need.
-    for path, method, handler in sorted(routes(app), key=lambda r: r[0].endswith("/logout")):
-        policy = handler.opt["policy"]
+    for method, path in sorted(table, key=lambda r: r[1].endswith("/logout")):
+        cell = MATRIX[method, path]
+        policy = table[method, path].opt["policy"]
+        if policy != cell.policy:
+            failures.append((method, path, "policy", policy, "expected", cell.policy))
+            continue
         url = fill(path, sample)
         for role in ROLES:
-            r = await clients[role].request(method, url, data={} if method == "POST" else None)
-            # The guard's answers: 403, or (not logged in) a redirect to the login page / 401 JSON.
-            denied = (
-                r.status_code == 403
-                or (r.status_code == 401 and path.startswith("/api"))
-                or (
-                    r.status_code == 303
-                    and r.headers.get("location", "").startswith("/staff/login?next")
-                )
+            want = cell.expected(role, method, url)
+            r = await clients[role].request(
+                method, url + cell.query, data={} if method == "POST" else None
             )
-            allowed_roles = POLICIES[policy]
-            should_pass = not allowed_roles or (
-                role != "anonymous" and ROLE_OF[role] in allowed_roles
+            got = (
+                (r.status_code, r.headers.get("location"))
+                if isinstance(want, tuple)
+                else (r.status_code)
             )
-            if should_pass == denied:
-                failures.append(
-                    (method, path, role, policy, r.status_code, r.headers.get("location"))
-                )
+            if got != want:
+                failures.append((method, path, role, "got", got, "expected", want))
     assert failures == [], "\n".join(map(str, failures))
 
 
