@@ -131,11 +131,12 @@ def embedded_database(*, allow_url: bool = False) -> Iterator[tuple[str, Any]]:
         server = embedded_pg.ensure_server(settings.home)
         dsn = server.dsn()
     try:
-        asyncio.run(migrate_and_seed(dsn, settings, seed=True))
+        owner = server.owner_dsn() if server is not None else dsn
+        asyncio.run(migrate_and_seed(owner, settings, seed=True))
         yield dsn, server
     finally:
-        if server is not None and server.started_here:
-            server.stop()
+        if server is not None:
+            embedded_pg.release(server)
 
 
 def pg_ctl(server: Any, *args: str) -> subprocess.CompletedProcess[str]:

@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import msgspec
 
@@ -17,26 +18,40 @@ from registry.settings import Settings
 SEED_ACTOR = "seed"
 
 
-def resolve_dsn(settings: Settings, *, stop_at_exit: bool = True) -> str:
-    """DATABASE_URL if set; otherwise the embedded PostgreSQL, started if needed."""
+class Dsns(NamedTuple):
+    app: str  # what the site and the data commands connect as
+    owner: str  # what migrations and seeding connect as
+
+
+def resolve_dsns(settings: Settings) -> Dsns:
+    """DATABASE_URL (and DATABASE_OWNER_URL for migrations) if set; otherwise the embedded
+    PostgreSQL, started if needed and released when this command exits."""
     if settings.database_url:
-        return settings.database_url
+        return Dsns(settings.database_url, settings.database_owner_url or settings.database_url)
     from registry import embedded_pg
 
     server = embedded_pg.ensure_server(settings.home)
-    if stop_at_exit:
-        embedded_pg.stop_on_signals(server)
-    return server.dsn()
+    embedded_pg.stop_on_signals(server)
+    return Dsns(server.dsn(), server.owner_dsn())
+
+
+def resolve_dsn(settings: Settings) -> str:
+    """The application's DSN, after migrating (as the owner) whatever is pending."""
+    dsns = resolve_dsns(settings)
+    asyncio.run(migrate_and_seed(dsns.owner, settings, seed=False))
+    return dsns.app
 
 
 async def migrate_and_seed(dsn: str, settings: Settings, *, seed: bool) -> None:
+    """Under the migration lock, so concurrent commands on a fresh database take turns."""
     conn = await connect(dsn)
     try:
         await migrate.check_database(conn)
-        for name in await migrate.apply(conn, settings.migrations_dir):
-            print(f"applied {name}", file=sys.stderr)
-        if seed and not await conn.fetchval("SELECT count(*) FROM certificates"):
-            await load_seed(conn, settings.seed_dir)
+        async with migrate.locked(conn):
+            for name in await migrate.apply(conn, settings.migrations_dir):
+                print(f"applied {name}", file=sys.stderr)
+            if seed and not await conn.fetchval("SELECT count(*) FROM certificates"):
+                await load_seed(conn, settings.seed_dir)
     finally:
         await conn.close()
 
@@ -60,9 +75,9 @@ async def load_seed(conn: object, seed_dir: Path) -> transfer.ImportReport:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    dsn = resolve_dsn(settings)
-    asyncio.run(migrate_and_seed(dsn, settings, seed=not args.no_seed))
-    os.environ["DATABASE_URL"] = dsn
+    dsns = resolve_dsns(settings)
+    asyncio.run(migrate_and_seed(dsns.owner, settings, seed=not args.no_seed))
+    os.environ["DATABASE_URL"] = dsns.app
     print(f"serving on http://{args.host}:{args.port}", file=sys.stderr)
     uvicorn.run(
         "registry.app:app_from_env",
@@ -79,12 +94,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    asyncio.run(migrate_and_seed(resolve_dsn(settings), settings, seed=False))
+    asyncio.run(migrate_and_seed(resolve_dsns(settings).owner, settings, seed=False))
     return 0
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
-    asyncio.run(migrate_and_seed(resolve_dsn(settings), settings, seed=True))
+    asyncio.run(migrate_and_seed(resolve_dsns(settings).owner, settings, seed=True))
     return 0
 
 
@@ -92,7 +107,6 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     dsn = resolve_dsn(settings)
 
     async def run() -> transfer.ImportReport:
-        await migrate_and_seed(dsn, settings, seed=False)
         conn = await connect(dsn)
         try:
             table = transfer.read_file(Path(args.file))
@@ -139,7 +153,6 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     dsn = resolve_dsn(settings)
 
     async def run() -> bytes:
-        await migrate_and_seed(dsn, settings, seed=False)
         conn = await connect(dsn)
         try:
             items = await q.list_latest(conn)
@@ -185,7 +198,6 @@ def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
     dsn = resolve_dsn(settings)
 
     async def run() -> None:
-        await migrate_and_seed(dsn, settings, seed=False)
         conn = await connect(dsn)
         try:
             async with conn.transaction():

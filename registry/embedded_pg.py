@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -29,15 +29,29 @@ from typing import Any
 _Handler = Callable[[int, FrameType | None], Any] | int | None
 _SERVICE_USER = "registry-pg"
 _SOCKET_MAX = 100  # sun_path is 108 bytes; leave room for "/.s.PGSQL.NNNNN"
+# Two roles, neither a superuser: `registry` owns the database and runs migrations;
+# `registry_app` is what the web app and the CLI's data commands log in as (rows only, no DDL,
+# no triggers to switch off, no COPY TO PROGRAM). Installations from before were superusers.
 _BOOTSTRAP_SQL = """
 DO $$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'registry') THEN
-    CREATE ROLE registry LOGIN SUPERUSER;
+    CREATE ROLE registry LOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'registry_app') THEN
+    CREATE ROLE registry_app LOGIN;
   END IF;
 END $$;
+ALTER ROLE registry LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+ALTER ROLE registry_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
 SELECT 'CREATE DATABASE registry OWNER registry ENCODING ''UTF8'' LC_COLLATE ''C.UTF-8'''
        ' LC_CTYPE ''C.UTF-8'' TEMPLATE template0'
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'registry') \\gexec
+"""
+# Only the Unix socket, in a directory only the server's user (and root) may enter: no TCP
+# listener, so no other local user can reach the server at all.
+_PG_HBA = """# Written by registry at every start; edits are overwritten.
+# The server listens on no TCP address; its socket directory is mode 0700.
+local all all trust
 """
 
 
@@ -49,9 +63,16 @@ class EmbeddedServer:
     bin_dir: Path
     started_here: bool  # True if this process started it (so it should stop it)
 
-    def dsn(self, database: str = "registry") -> str:
-        # TCP keeps asyncpg and tests simple; initdb --auth=trust allows 127.0.0.1.
-        return f"postgresql://registry@127.0.0.1:{self.port}/{database}"
+    def dsn(self, database: str = "registry", role: str = "registry_app") -> str:
+        """The application role by default; `registry` (the owner) for migrations."""
+        return f"postgresql://{role}@/{database}?host={self.socket_dir}&port={self.port}"
+
+    def owner_dsn(self, database: str = "registry") -> str:
+        return self.dsn(database, role="registry")
+
+    def admin_dsn(self, database: str = "postgres") -> str:
+        """The superuser: creating databases (tests) and bootstrapping roles only."""
+        return self.dsn(database, role="postgres")
 
     def stop(self) -> None:
         # Plain blocking subprocess, no asyncio: callable from signal handlers and atexit.
@@ -147,17 +168,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _port_busy(port: int) -> bool:
-    with socket.socket() as s:
-        # Like postgres: otherwise our own stopped server's TIME_WAIT sockets look "busy".
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return True
-        return False
-
-
 def _running(server: EmbeddedServer, user: str | None) -> EmbeddedServer | None:
     """The server already serving data_dir, read from postmaster.pid, or None."""
     pidfile = server.data_dir / "postmaster.pid"
@@ -179,25 +189,60 @@ def _running(server: EmbeddedServer, user: str | None) -> EmbeddedServer | None:
         for stale in (pidfile, Path(lines[4]) / f".s.PGSQL.{lines[3]}.lock"):
             stale.unlink(missing_ok=True)
         return None
+    if len(lines) > 5 and lines[5].strip():
+        # Started by an older version with a TCP listener: restart it socket-only.
+        found.stop()
+        return None
     return found
 
 
 def _start(server: EmbeddedServer, user: str | None, log: Path) -> None:
     opts = (
-        f"-p {server.port} -k {server.socket_dir} -c listen_addresses=127.0.0.1"
-        " -c max_connections=200 -c shared_buffers=128MB -c fsync=on"
+        f"-p {server.port} -k {server.socket_dir} -c listen_addresses=''"
+        " -c unix_socket_permissions=0700 -c max_connections=200 -c shared_buffers=128MB"
+        " -c fsync=on"
     )
     cmd = [str(server.bin_dir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(server.data_dir)]
     _run([*cmd, "-l", str(log), "-o", opts], user)
 
 
+# Every process using a home's server holds a shared lock on its `.users` file for as long as
+# it runs; the last one to leave stops the server (see release). The kernel drops the lock of a
+# process that dies, so a crash never keeps the server "in use" for ever.
+_users: dict[Path, int] = {}
+
+
 def ensure_server(root: Path) -> EmbeddedServer:
+    """The home's server, started if needed; this process counts as a user until release()."""
     root = root.absolute()
     root.mkdir(parents=True, exist_ok=True)
     with open(root / ".lock", "w") as lock:
-        # Serialises concurrent CLI processes so only one runs initdb/start.
+        # Serialises concurrent processes: only one runs initdb/start/stop at a time.
         fcntl.flock(lock, fcntl.LOCK_EX)
+        if root not in _users:
+            fd = os.open(root / ".users", os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            _users[root] = fd
         return _ensure_locked(root)
+
+
+def release(server: EmbeddedServer) -> bool:
+    """This process stops using the server; stop it if nobody else does. True if stopped."""
+    root = server.data_dir.parent
+    with open(root / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (fd := _users.pop(root, None)) is not None:
+            os.close(fd)  # drops our shared lock
+        probe = os.open(root / ".users", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False  # another command or server still uses it
+            server.stop()
+            return True
+        finally:
+            os.close(probe)
 
 
 def _ensure_locked(root: Path) -> EmbeddedServer:
@@ -211,6 +256,7 @@ def _ensure_locked(root: Path) -> EmbeddedServer:
     log = root / "postgres.log"
     for d in (data_dir, socket_dir):
         d.mkdir(mode=0o700, exist_ok=True)
+        d.chmod(0o700)  # also when it existed: the socket's privacy rests on this mode
     log.touch()
     user: str | None = None
     if os.geteuid() == 0:
@@ -232,9 +278,8 @@ def _ensure_locked(root: Path) -> EmbeddedServer:
         # C.UTF-8, not C: pg_trgm extracts no trigrams from Chinese under locale C.
         initdb = [str(bin_dir / "initdb"), "-D", str(data_dir), "--locale=C.UTF-8"]
         _run([*initdb, "--encoding=UTF8", "-U", "postgres", "--auth=trust"], user)
+    (data_dir / "pg_hba.conf").write_text(_PG_HBA)
     for attempt in (1, 2):
-        if _port_busy(server.port):  # our server is not running, so someone else holds it
-            server = replace(server, port=_free_port())
         port_file.write_text(f"{server.port}\n")
         try:
             _start(server, user, log)
@@ -255,10 +300,9 @@ def _bootstrap(server: EmbeddedServer) -> None:
 
 
 def stop_on_signals(server: EmbeddedServer) -> None:
-    """For one-shot CLI commands: stop a server we started on exit, SIGINT or SIGTERM."""
-    if not server.started_here:
-        return
-    atexit.register(server.stop)
+    """For CLI commands: on exit, SIGINT or SIGTERM, release the server (the last user stops
+    it, so a command never stops a server another command or `serve` is using)."""
+    atexit.register(release, server)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _stopping_handler(server, signal.getsignal(sig)))
 
@@ -267,7 +311,7 @@ def _stopping_handler(
     server: EmbeddedServer, previous: _Handler
 ) -> Callable[[int, FrameType | None], None]:
     def handler(signum: int, frame: FrameType | None) -> None:
-        server.stop()
+        release(server)
         # Restore what was there (None = installed from C) and re-deliver the signal so the
         # usual behaviour (KeyboardInterrupt, uvicorn's handler, termination) still happens.
         signal.signal(signum, signal.SIG_DFL if previous is None else previous)

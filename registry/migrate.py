@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
 
 FILENAME = re.compile(r"^\d{4}_[a-z0-9_]+\.sql$")
+# pg_advisory_lock key for "migrating or seeding this database" (any fixed bigint will do).
+LOCK_KEY = 0x7265_6769_7374_7279  # b"registry"
+
+
+@asynccontextmanager
+async def locked(conn: asyncpg.Connection) -> AsyncIterator[None]:
+    """Hold the migration lock: concurrent `registry migrate`/`serve` take turns, and the
+    second finds the work done. Re-entrant on one connection (PostgreSQL counts it)."""
+    await conn.execute("SELECT pg_advisory_lock($1)", LOCK_KEY)
+    try:
+        yield
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", LOCK_KEY)
 
 
 class MigrationError(RuntimeError):
@@ -25,6 +40,11 @@ def migration_files(directory: Path) -> list[Path]:
 
 async def apply(conn: asyncpg.Connection, directory: Path) -> list[str]:
     """Apply pending migrations in order; refuse if a landed file was edited."""
+    async with locked(conn):
+        return await _apply(conn, directory)
+
+
+async def _apply(conn: asyncpg.Connection, directory: Path) -> list[str]:
     await conn.execute(
         """
         CREATE TABLE IF NOT EXISTS schema_migrations (

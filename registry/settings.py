@@ -14,6 +14,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str | None = None
+    # Migrations connect as the schema's owner; the site as a role with row rights only.
+    database_owner_url: str | None = None
     home: Path = PROJECT_ROOT / ".registry"
     secret_key: str = ""
     debug: bool = False
@@ -39,6 +41,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         home = Path(env.get("REGISTRY_HOME", str(PROJECT_ROOT / ".registry")))
         return cls(
             database_url=env.get("DATABASE_URL") or None,
+            database_owner_url=env.get("DATABASE_OWNER_URL") or None,
             home=home,
             secret_key=env.get("REGISTRY_SECRET_KEY") or _local_secret(home),
             debug=env.get("REGISTRY_DEBUG", "") == "1",

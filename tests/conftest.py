@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
@@ -14,6 +16,7 @@ from registry import migrate
 from registry.app import create_app
 from registry.cli import load_seed
 from registry.db import SingleConnectionPool, connect
+from registry.embedded_pg import EmbeddedServer
 from registry.settings import Settings
 
 # One database per test session, so parallel sessions (developers, helpers) never collide.
@@ -26,31 +29,42 @@ def settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def server_dsn(settings: Settings) -> Iterator[str]:
-    """TEST_DATABASE_URL if given (a database we may fill), else the embedded server."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        yield url
+def embedded(settings: Settings) -> Iterator[EmbeddedServer | None]:
+    """The embedded server (None with TEST_DATABASE_URL), released when the session ends: the
+    last process using it stops it."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        yield None
         return
     from registry import embedded_pg
 
     server = embedded_pg.ensure_server(settings.home)
-    yield server.dsn(TEST_DB)
-    others = asyncio.run(_drop(server.dsn("registry"), TEST_DB))
-    if server.started_here and not others:  # another session may be using the same server
-        server.stop()
+    yield server
+    embedded_pg.release(server)
 
 
-async def _drop(admin_dsn: str, name: str) -> int:
-    """Drop our database; return how many other clients the server still has."""
+@pytest.fixture(scope="session")
+def admin_dsn(embedded: EmbeddedServer | None) -> str:
+    """Who may create and drop databases: the embedded superuser, or TEST_DATABASE_URL."""
+    return embedded.admin_dsn() if embedded else os.environ["TEST_DATABASE_URL"]
+
+
+@pytest.fixture(scope="session")
+def server_dsn(embedded: EmbeddedServer | None, admin_dsn: str) -> Iterator[str]:
+    """TEST_DATABASE_URL if given (a database we may fill), else the test session's own
+    database on the embedded server, as its owner (the role migrations run as)."""
+    if embedded is None:
+        yield admin_dsn
+        return
+    yield embedded.owner_dsn(TEST_DB)
+    asyncio.run(_drop(admin_dsn, TEST_DB))
+
+
+async def _drop(admin_dsn: str, name: str) -> None:
     admin = await asyncpg.connect(admin_dsn)
-    await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    others: int = await admin.fetchval(
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
-    )
-    await admin.close()
-    return others
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        await admin.close()
 
 
 def _alive(pid: int) -> bool:
@@ -63,10 +77,41 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def dsn_for(dsn: str, database: str) -> str:
+    """The same server and role, another database (the DSN may carry ?host=/socket/dir)."""
+    return urlunsplit(urlsplit(dsn)._replace(path="/" + database))
+
+
 @pytest.fixture(scope="session")
-async def database_url(server_dsn: str) -> str:
+def scratch_database(
+    admin_dsn: str, server_dsn: str
+) -> Callable[..., AbstractAsyncContextManager[str]]:
+    """`async with scratch_database("name") as dsn:` a new empty database owned by the tests'
+    role (committed work, other connections, migrations from nothing), dropped after."""
+
+    @asynccontextmanager
+    async def make(name: str, *, locale: str = "C.UTF-8") -> AsyncIterator[str]:
+        name = f"registry_{name}_{os.getpid()}"
+        owner = urlsplit(server_dsn).username
+        admin = await asyncpg.connect(admin_dsn)
+        try:
+            await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            await admin.execute(
+                f"CREATE DATABASE {name} {f'OWNER {owner}' if owner else ''} TEMPLATE template0"
+                f" ENCODING 'UTF8' LC_COLLATE '{locale}' LC_CTYPE '{locale}'"
+            )
+            yield dsn_for(server_dsn, name)
+        finally:
+            await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            await admin.close()
+
+    return make
+
+
+@pytest.fixture(scope="session")
+async def database_url(server_dsn: str, admin_dsn: str) -> str:
     if not os.environ.get("TEST_DATABASE_URL"):
-        admin = await asyncpg.connect(server_dsn.rsplit("/", 1)[0] + "/registry")
+        admin = await asyncpg.connect(admin_dsn)
         # Databases of test sessions that died without cleaning up.
         for row in await admin.fetch(
             "SELECT datname FROM pg_database WHERE datname ~ '^registry_[a-z_]+_[0-9]+$'"
@@ -75,7 +120,7 @@ async def database_url(server_dsn: str) -> str:
                 await admin.execute(f"DROP DATABASE IF EXISTS {row['datname']} WITH (FORCE)")
         await admin.execute(f"DROP DATABASE IF EXISTS {TEST_DB} WITH (FORCE)")
         await admin.execute(
-            f"CREATE DATABASE {TEST_DB} TEMPLATE template0 ENCODING 'UTF8'"
+            f"CREATE DATABASE {TEST_DB} OWNER registry TEMPLATE template0 ENCODING 'UTF8'"
             " LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
         )
         await admin.close()

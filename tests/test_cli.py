@@ -9,25 +9,17 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 DB = f"registry_cli_test_{os.getpid()}"
 
 
 @pytest.fixture(scope="module")
-async def cli_env(database_url: str) -> AsyncIterator[dict[str, str]]:
-    admin = await asyncpg.connect(database_url)
-    await admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    await admin.execute(
-        f"CREATE DATABASE {DB} TEMPLATE template0 ENCODING 'UTF8'"
-        " LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
-    )
-    env = {**os.environ, "DATABASE_URL": database_url.rsplit("/", 1)[0] + "/" + DB}
-    assert run(env, "seed").returncode == 0
-    yield env
-    await admin.execute(f"DROP DATABASE {DB} WITH (FORCE)")
-    await admin.close()
+async def cli_env(scratch_database) -> AsyncIterator[dict[str, str]]:
+    async with scratch_database("cli_test") as dsn:
+        env = {**os.environ, "DATABASE_URL": dsn}
+        assert run(env, "seed").returncode == 0
+        yield env
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

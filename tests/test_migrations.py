@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -17,18 +18,11 @@ PID = os.getpid()
 
 
 @pytest.fixture
-async def empty_db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    admin = await asyncpg.connect(database_url)
-    await admin.execute(f"DROP DATABASE IF EXISTS registry_migrations_test_{PID} WITH (FORCE)")
-    await admin.execute(
-        f"CREATE DATABASE registry_migrations_test_{PID} TEMPLATE template0 ENCODING 'UTF8'"
-        " LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
-    )
-    conn = await connect(database_url.rsplit("/", 1)[0] + f"/registry_migrations_test_{PID}")
-    yield conn
-    await conn.close()
-    await admin.execute(f"DROP DATABASE registry_migrations_test_{PID} WITH (FORCE)")
-    await admin.close()
+async def empty_db(scratch_database) -> AsyncIterator[asyncpg.Connection]:
+    async with scratch_database("migrations_test") as dsn:
+        conn = await connect(dsn)
+        yield conn
+        await conn.close()
 
 
 async def test_apply_on_empty_database_then_second_run_is_noop(empty_db, settings):
@@ -60,17 +54,32 @@ async def test_failure_stops_and_rolls_back_that_file(empty_db, tmp_path: Path):
     assert not tables & {"b", "c"}
 
 
-async def test_locale_c_database_is_refused(database_url: str):
-    admin = await asyncpg.connect(database_url)
-    await admin.execute(f"DROP DATABASE IF EXISTS registry_c_locale_{PID} WITH (FORCE)")
-    await admin.execute(
-        f"CREATE DATABASE registry_c_locale_{PID} TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"
-    )
-    conn = await connect(database_url.rsplit("/", 1)[0] + f"/registry_c_locale_{PID}")
+async def test_locale_c_database_is_refused(scratch_database):
+    async with scratch_database("c_locale", locale="C") as dsn:
+        conn = await connect(dsn)
+        try:
+            with pytest.raises(migrate.MigrationError, match="locale is C"):
+                await migrate.check_database(conn)
+        finally:
+            await conn.close()
+
+
+async def test_migrations_take_turns_under_the_advisory_lock(seeded: str, settings):
+    """Two real connections: while one holds the migration lock, another apply() waits, then
+    finds nothing to do (concurrent `registry migrate` on one database)."""
+    holder, other = await connect(seeded), await connect(seeded)
     try:
-        with pytest.raises(migrate.MigrationError, match="locale is C"):
-            await migrate.check_database(conn)
+        async with migrate.locked(holder):
+            waiting = asyncio.create_task(migrate.apply(other, settings.migrations_dir))
+            await asyncio.sleep(0.5)
+            assert not waiting.done()
+            blocked = await holder.fetchval(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                " AND pid = $1",
+                other.get_server_pid(),
+            )
+            assert blocked == 1
+        assert await asyncio.wait_for(waiting, 10) == []
     finally:
-        await conn.close()
-        await admin.execute(f"DROP DATABASE registry_c_locale_{PID} WITH (FORCE)")
-        await admin.close()
+        await holder.close()
+        await other.close()

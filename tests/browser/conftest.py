@@ -104,24 +104,10 @@ def _with_database(dsn: str, database: str) -> str:
     return urlunsplit(parts._replace(path="/" + database))
 
 
-async def _admin_connect(server_dsn: str) -> asyncpg.Connection:
-    # Any existing database will do for CREATE/DROP DATABASE; `registry_test` may not exist yet
-    # when only the browser tests run.
-    last: Exception | None = None
-    for db in ("registry", "postgres", "template1", urlsplit(server_dsn).path.lstrip("/")):
-        try:
-            return await asyncpg.connect(_with_database(server_dsn, db))
-        except (
-            asyncpg.InvalidCatalogNameError,
-            asyncpg.InvalidAuthorizationSpecificationError,
-        ) as e:
-            last = e
-    raise RuntimeError(f"no database to connect to on {server_dsn}: {last}")
-
-
 @pytest.fixture(scope="session")
-async def browser_database(server_dsn: str) -> AsyncIterator[str]:
-    admin = await _admin_connect(server_dsn)
+async def browser_database(server_dsn: str, admin_dsn: str) -> AsyncIterator[str]:
+    owner = urlsplit(server_dsn).username or "registry"
+    admin = await asyncpg.connect(admin_dsn)
     try:
         # Databases of earlier sessions that died without cleaning up.
         for row in await admin.fetch(
@@ -131,17 +117,25 @@ async def browser_database(server_dsn: str) -> AsyncIterator[str]:
                 await admin.execute(f"DROP DATABASE IF EXISTS {row['datname']} WITH (FORCE)")
         await admin.execute(f"DROP DATABASE IF EXISTS {BROWSER_DB} WITH (FORCE)")
         await admin.execute(
-            f"CREATE DATABASE {BROWSER_DB} TEMPLATE template0 ENCODING 'UTF8'"
+            f"CREATE DATABASE {BROWSER_DB} OWNER {owner} TEMPLATE template0 ENCODING 'UTF8'"
             " LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
         )
     finally:
         await admin.close()
     yield _with_database(server_dsn, BROWSER_DB)
-    admin = await _admin_connect(server_dsn)
+    admin = await asyncpg.connect(admin_dsn)
     try:
         await admin.execute(f"DROP DATABASE IF EXISTS {BROWSER_DB} WITH (FORCE)")
     finally:
         await admin.close()
+
+
+def _as_app_role(dsn: str) -> str:
+    """The embedded server's application role for a database its owner `registry` holds."""
+    parts = urlsplit(dsn)
+    if parts.username != "registry":
+        return dsn  # TEST_DATABASE_URL: one role for everything
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace("registry@", "registry_app@", 1)))
 
 
 def _free_port() -> int:
@@ -176,7 +170,9 @@ def live_server(browser_database: str) -> Iterator[str]:
     base_url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
-        "DATABASE_URL": browser_database,
+        # The site as it runs in production: the application role, migrations as the owner.
+        "DATABASE_URL": _as_app_role(browser_database),
+        "DATABASE_OWNER_URL": browser_database,
         "PYTHONUNBUFFERED": "1",
         "REGISTRY_FILING_LIMIT": "100000/60",
         "REGISTRY_TRACKING_LIMIT": "100000/60",
