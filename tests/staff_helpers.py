@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 
-from registry import auth
+from registry import auth, clock
 from registry.queries import users
 
 PASSWORD = "correct horse battery"
@@ -49,7 +49,8 @@ async def file_complaint(client: httpx.AsyncClient, department: str = DEPT_A, **
         "department": department,
         "certificate_name": "良民证",
         "matter": "就业",
-        "demanded_on": "2026-01-05",
+        # China's today, as the form prefills it: always a valid demand date, in any year.
+        "demanded_on": clock.today().isoformat(),
         "disclosure": "confidential",
         "contact": {"name": "王五", "phone": "13712345678", "email": "canary-staff@example.org"},
     } | over

@@ -130,8 +130,22 @@ async def test_full_life_of_a_complaint_through_the_pages(client, conn, staff):
         "closed_on_time": True,
         "extended": True,
     }
-    outbox = await conn.fetch("SELECT recipient, subject FROM outbox WHERE complaint_id=$1", cid)
-    assert len(outbox) >= 4 and {o["recipient"] for o in outbox} == {CANARY_EMAIL}
+    # The complainant left an e-mail: the acknowledgement, then one message per public step,
+    # in order (the extension and the follow-up keep the status, and are news all the same).
+    outbox = await conn.fetch(
+        "SELECT recipient, subject, body FROM outbox WHERE complaint_id=$1 ORDER BY id", cid
+    )
+    assert [(o["recipient"], o["subject"]) for o in outbox] == [
+        (CANARY_EMAIL, f"投诉已收到：{ref}"),
+        (CANARY_EMAIL, f"投诉 {ref}：已受理"),  # accept
+        (CANARY_EMAIL, f"投诉 {ref}：已转办，部门办理中"),  # assign
+        (CANARY_EMAIL, f"投诉 {ref}：已转办，部门办理中"),  # extend
+        (CANARY_EMAIL, f"投诉 {ref}：部门已反馈"),  # reply
+        (CANARY_EMAIL, f"投诉 {ref}：已办结"),  # close
+        (CANARY_EMAIL, f"投诉 {ref}：已办结"),  # follow-up
+    ]
+    notes = ["受理期限", "答复期限", "转交", "延长至", "情况属实", "已办结", "已回访：满意"]
+    assert [note in o["body"] for o, note in zip(outbox, notes, strict=True)] == [True] * 7
 
 
 async def test_unsatisfied_follow_up_reopens_once(client, conn, staff):
