@@ -75,6 +75,8 @@ async def load_seed(conn: object, seed_dir: Path) -> transfer.ImportReport:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from registry.serving import HeaderTimeoutProtocol
+
     dsns = resolve_dsns(settings)
     asyncio.run(migrate_and_seed(dsns.owner, settings, seed=not args.no_seed))
     os.environ["DATABASE_URL"] = dsns.app
@@ -87,6 +89,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         log_level="warning",
         access_log=False,
+        http=HeaderTimeoutProtocol,
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies or None,
     )
