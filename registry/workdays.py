@@ -1,31 +1,87 @@
-"""Working days: the official holiday and 调休 calendar, overridable by the office."""
+"""Working days in layers, never a silent guess.
+
+1. The office's entries (a correction, or a whole year's official notice it loaded).
+2. The official schedule: chinese_calendar, for the years its data covers.
+3. Beyond them, statutory holidays computed by the `holidays` package (Spring Festival from the
+   lunar calendar, and so on). The 调休 working weekends of such a year are not known until the
+   State Council publishes them, so a deadline resting on computed days is provisional (暂定)
+   until the office loads that year's notice.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from enum import StrEnum
+from typing import NamedTuple
 
 import chinese_calendar
+import holidays
+from chinese_calendar import constants as _cc
 
 Overrides = Mapping[dt.date, bool]
+OFFICIAL_YEARS = frozenset(range(min(d.year for d in _cc.holidays), max(_cc.holidays).year + 1))
 
 
-def is_workday(day: dt.date, overrides: Overrides | None = None) -> bool:
-    """Overrides first; then the published calendar; beyond its years, Monday to Friday."""
+class Source(StrEnum):
+    OFFICE = "office"  # entered or loaded by the supervising office
+    OFFICIAL = "official"  # the published schedule shipped with chinese_calendar
+    COMPUTED = "computed"  # statutory holidays computed; 调休 not yet known
+
+
+class Day(NamedTuple):
+    workday: bool
+    source: Source
+    name: str  # the holiday's name, where there is one
+
+
+def day_info(day: dt.date, overrides: Overrides | None = None) -> Day:
     if overrides and day in overrides:
-        return overrides[day]
-    return _official_workday(day)
+        return Day(overrides[day], Source.OFFICE, "")
+    return _published(day)
 
 
 @functools.lru_cache(maxsize=8192)
-def _official_workday(day: dt.date) -> bool:
-    # Cached: chinese_calendar.is_workday scans its whole holiday table (min/max of the keys)
-    # on every call, and add_workdays calls it ~25 times per filing: ~2 ms of CPU each time.
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        return day.weekday() < 5
+def _published(day: dt.date) -> Day:
+    # Cached: chinese_calendar scans its whole table on every call, and a filing asks ~25 days.
+    if day.year in OFFICIAL_YEARS:
+        holiday, name = chinese_calendar.get_holiday_detail(day)
+        return Day(not holiday, Source.OFFICIAL, _ZH.get(name or "", name or ""))
+    name = _computed(day.year).get(day)
+    return Day(name is None and day.weekday() < 5, Source.COMPUTED, name or "")
+
+
+@functools.lru_cache(maxsize=64)
+def _computed(year: int) -> Mapping[dt.date, str]:
+    return dict(holidays.country_holidays("CN", years=year, language="zh_CN"))
+
+
+_ZH = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+}
+
+
+def is_workday(day: dt.date, overrides: Overrides | None = None) -> bool:
+    return day_info(day, overrides).workday
+
+
+def year_is_settled(year: int, loaded_years: Collection[int] = ()) -> bool:
+    """True when the year's holidays and 调休 are known: published, or loaded by the office."""
+    return year in OFFICIAL_YEARS or year in loaded_years
+
+
+def is_provisional(start: dt.date, end: dt.date, loaded_years: Collection[int] = ()) -> bool:
+    """A deadline counted from start to end rests on computed days somewhere between."""
+    lo, hi = sorted((start, end))
+    return not all(year_is_settled(y, loaded_years) for y in range(lo.year, hi.year + 1))
 
 
 def add_workdays(start: dt.date, n: int, overrides: Overrides | None = None) -> dt.date:
@@ -46,3 +102,13 @@ def workdays_between(start: dt.date, end: dt.date, overrides: Overrides | None =
         is_workday(start + dt.timedelta(days=i), overrides)
         for i in range(1, (end - start).days + 1)
     )
+
+
+def year_days(year: int, overrides: Overrides | None = None) -> list[tuple[dt.date, Day]]:
+    """Every day of a year with its status and where that status comes from (calendar page)."""
+    day, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    days = []
+    while day <= end:
+        days.append((day, day_info(day, overrides)))
+        day += dt.timedelta(days=1)
+    return days

@@ -6,7 +6,19 @@ import datetime as dt
 
 import pytest
 
-from registry.workdays import add_workdays, is_workday, workdays_between
+from registry import clock
+from registry.workdays import (
+    OFFICIAL_YEARS,
+    Day,
+    Source,
+    add_workdays,
+    day_info,
+    is_provisional,
+    is_workday,
+    workdays_between,
+    year_days,
+    year_is_settled,
+)
 
 D = dt.date
 
@@ -40,14 +52,41 @@ def test_office_overrides_win():
     assert add_workdays(D(2025, 3, 7), 1, extra_workday) == D(2025, 3, 8)
 
 
-def test_beyond_the_published_years_falls_back_to_weekdays():
+def test_beyond_the_published_years_statutory_holidays_are_computed():
+    """2027 is past chinese_calendar's data: 元旦 and the Spring Festival are still holidays."""
+    assert 2027 not in OFFICIAL_YEARS
+    assert day_info(D(2027, 1, 1)) == Day(False, Source.COMPUTED, "元旦")
+    assert add_workdays(D(2026, 12, 31), 1) == D(2027, 1, 4)  # not Friday 1 January
+    assert add_workdays(D(2027, 2, 4), 1) == D(2027, 2, 11)  # Spring Festival 5-10 February
+    assert day_info(D(2027, 2, 9)).name.startswith("春节")
     assert add_workdays(D(2099, 1, 2), 1) == D(2099, 1, 5)  # Friday -> Monday
+
+
+def test_a_deadline_on_computed_days_is_provisional_until_the_year_is_loaded():
+    assert not is_provisional(D(2026, 3, 1), D(2026, 3, 20))
+    assert is_provisional(D(2026, 12, 25), add_workdays(D(2026, 12, 25), 15))
+    assert not is_provisional(D(2026, 12, 25), D(2027, 1, 18), loaded_years={2027})
+    assert year_is_settled(2026) and not year_is_settled(2027)
+
+
+def test_office_entries_win_over_computed_days():
+    """A loaded 2027 notice with a 调休 working Saturday moves a deadline."""
+    notice = {D(2027, 1, 9): True}  # a made-up 调休 Saturday
+    assert add_workdays(D(2027, 1, 7), 2) == D(2027, 1, 11)
+    assert add_workdays(D(2027, 1, 7), 2, notice) == D(2027, 1, 9)
+    assert day_info(D(2027, 1, 9), notice).source is Source.OFFICE
+
+
+def test_year_days_cover_the_whole_year():
+    days = year_days(2027)
+    assert len(days) == 365 and days[0][0] == D(2027, 1, 1) and days[-1][0] == D(2027, 12, 31)
+    assert sum(not d.workday for _, d in days) > 104  # weekends plus the statutory holidays
 
 
 async def test_office_override_moves_a_filing_deadline(client, conn):
     import uuid
 
-    today = dt.date.today()
+    today = clock.today()
     tomorrow_ish = add_workdays(today, 1)
     await conn.execute(
         "INSERT INTO calendar_overrides (day, workday, note) VALUES ($1, false, '临时停工')",
