@@ -45,7 +45,8 @@ LIMITS = {
 }
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{5,28}[0-9]$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
+# Long enough to be unguessable: a replay hands back the access code. A UUID is 36.
+KEY_RE = re.compile(r"^[\x21-\x7e]{16,200}$")
 OTHER = "other"
 
 
@@ -201,16 +202,19 @@ async def file_complaint(
     due: tuple[dt.date, dt.date],
     now: dt.datetime | None = None,
 ) -> tuple[Receipt, bool]:
-    """One statement counts the client's hit and writes complaint, contact, event, audit and
-    acknowledgement (see queries.complaints.file); rate = (bucket, limit, window seconds);
-    due = (accept by, reply by), from deadlines(). Returns (receipt, replayed); raises
-    RateLimited past the limit."""
+    """One statement finds a replay, counts the client's hit and writes complaint, contact,
+    event, audit and acknowledgement (see queries.complaints.file); rate = (bucket, limit,
+    window seconds); due = (accept by, reply by), from deadlines(). Returns (receipt,
+    replayed): an exact replay answers even past the limit and costs no hit, a new filing
+    costs one hit however many reference draws it takes. Raises RateLimited past the limit
+    and IdempotencyConflict for the key with another body (429 first: past the limit a
+    prober learns nothing about the key)."""
     digest = request_hash(c)
     today = (now or clock.now()).date()
     classification = classify(verdict)
     accept_due, reply_due = due
     keep_contact = c.disclosure is not Disclosure.ANONYMOUS
-    # No look-up first: the insert's ON CONFLICT finds a retry, and a retry is the rare case.
+    draw_rate: tuple[str, int, int] | None = rate
     for _ in range(REFERENCE_ATTEMPTS):
         reference = new_reference(today)
         code = access_code(secret, reference, key)
@@ -237,15 +241,22 @@ async def file_complaint(
             keep_contact=keep_contact,
             event_note="投诉已收到，等待受理。",
             mail=mail,
-            rate=rate,
+            rate=draw_rate,
         )
         if filed.id is not None:
             break
-        if filed.hits > rate[1]:
+        if filed.prior is not None and filed.prior.request_hash == digest:
+            assert key is not None
+            return _receipt(filed.prior, key, secret), True
+        if filed.hits is not None and filed.hits > rate[1]:
+            assert filed.window_start is not None
             raise RateLimited(retry_after(filed.window_start, rate[2]))
-        # A concurrent retry with the same key won the insert, or the reference was taken.
+        if filed.prior is not None:
+            raise IdempotencyConflict(key)
+        # A concurrent filing with the same key won the insert, or the reference was taken.
         if key is not None and (replay := await _replay(conn, key, digest, secret)):
             return replay, True
+        draw_rate = None  # this filing's hit is counted: the next draws count none
     else:
         raise RuntimeError(f"no free reference in {REFERENCE_ATTEMPTS} draws")
     receipt = Receipt(
@@ -258,19 +269,24 @@ async def file_complaint(
     return receipt, False
 
 
+def _receipt(prior: q.Prior, key: str, secret: str) -> Receipt:
+    """The original receipt again; status and deadline as they are now."""
+    return Receipt(
+        reference=prior.reference,
+        access_code=access_code(secret, prior.reference, key),
+        status=ComplaintStatus(prior.status),
+        classification=Classification(prior.classification),
+        deadline=prior.reply_due,
+    )
+
+
 async def _replay(conn: asyncpg.Connection, key: str, digest: str, secret: str) -> Receipt | None:
     row = await q.find_by_key(conn, key)
     if row is None:
         return None
     if row["request_hash"] != digest:
         raise IdempotencyConflict(key)
-    return Receipt(
-        reference=row["reference"],
-        access_code=access_code(secret, row["reference"], key),
-        status=row["status"],
-        classification=row["classification"],
-        deadline=row["reply_due"],
-    )
+    return _receipt(q.Prior(**{f: row[f] for f in q.Prior._fields}), key, secret)
 
 
 async def track(conn: asyncpg.Connection, reference: str, code: str) -> ComplaintPublic | None:

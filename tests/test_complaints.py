@@ -9,7 +9,9 @@ import uuid
 
 import pytest
 
-TODAY = dt.date.today().isoformat()
+from registry import clock
+
+TODAY = clock.today().isoformat()
 PHONE = "13900001234"
 EMAIL = "canary-7f3a@example.org"
 FILING_TABLES = ("complaints", "complaint_contacts", "complaint_events", "audit_log", "outbox")
@@ -41,7 +43,7 @@ async def test_file_by_api_and_track(client, conn):
     receipt = r.json()
     assert set(receipt) == {"reference", "access_code", "status", "classification", "deadline"}
     assert receipt["status"] == "submitted" and receipt["classification"] == "abolished"
-    assert dt.date.fromisoformat(receipt["deadline"]) > dt.date.today()
+    assert dt.date.fromisoformat(receipt["deadline"]) > clock.today()
     stored = await conn.fetchrow(
         "SELECT access_code_hash, certificate_code FROM complaints WHERE reference = $1",
         receipt["reference"],
@@ -115,6 +117,28 @@ async def test_missing_key_is_400(client):
 
 
 @pytest.mark.parametrize(
+    "key", ["order-1", "x" * 15, "x" * 201, "0123456789 abcdef", "投诉-0123456789abcdef"]
+)
+async def test_guessable_or_malformed_keys_are_400(client, conn, key):
+    """A replay hands back the access code, so a key must be as hard to guess as the code."""
+    r = await client.post(
+        "/api/v1/complaints", json=body(), headers={"Idempotency-Key": key.encode()}
+    )
+    assert r.status_code == 400
+    b = r.json()
+    assert set(b) == {"status", "error", "errors"} and b["status"] == 400
+    assert b["errors"][0]["field"] == "Idempotency-Key" and "16–200" in b["errors"][0]["message"]
+    assert (
+        await conn.fetchval("SELECT count(*) FROM complaints WHERE idempotency_key = $1", key) == 0
+    )
+
+
+async def test_keys_of_16_and_200_characters_are_accepted(client):
+    for key in ("k" * 15 + "1", "k" * 199 + "2"):
+        assert (await file(client, body(), key)).status_code == 201
+
+
+@pytest.mark.parametrize(
     ("over", "field"),
     [
         ({"department": ""}, "department"),
@@ -152,6 +176,15 @@ async def test_wrong_types_and_unknown_fields_are_400_with_the_shape(client):
         headers={"Idempotency-Key": "k1", "content-type": "application/json"},
     )
     assert r.status_code == 400
+
+
+async def test_open_data_never_carries_the_reference(client):
+    """A reference is half of what tracking asks for: the public CSV numbers its rows instead."""
+    reference = (await file(client, body())).json()["reference"]
+    csv = (await client.get("/stats/complaints.csv")).content.decode("utf-8-sig")
+    assert csv.splitlines()[0].startswith("序号,提交日期,") and len(csv.splitlines()) >= 2
+    for url in ("/stats/complaints.csv", "/stats", "/api/v1/stats"):
+        assert reference not in (await client.get(url)).text
 
 
 async def test_anonymous_without_contact_is_fine_and_stores_none(client, conn):

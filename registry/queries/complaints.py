@@ -23,8 +23,19 @@ async def find_by_key(conn: asyncpg.Connection, key: str) -> asyncpg.Record | No
 
 
 # The filing statement (see file()); bench/complaints.py also runs it through pgbench.
+# prior: the key's earlier complaint. An exact replay (same key, same body) counts no hit and
+# writes nothing; a redraw ($25 NULL) neither counts nor checks the limit again.
 FILE_SQL = f"""
-        WITH hit AS ({ratelimit.HIT.format(bucket="$25", window="$26::int")}
+        WITH prior AS (
+            SELECT reference, request_hash, status, classification, reply_due
+            FROM complaints WHERE idempotency_key = $15
+        ), hit AS ({
+    ratelimit.HIT.format(
+        bucket="$25",
+        window="$26::int",
+        when="$25::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM prior WHERE request_hash = $16)",
+    )
+}
         ), c AS (
             INSERT INTO complaints (
                 reference, access_code_hash, department_code, department_other,
@@ -32,7 +43,8 @@ FILE_SQL = f"""
                 disclosure, classification, accept_due, reply_due, idempotency_key, request_hash)
             SELECT $1, $2, $3, $4, $5, $6, $7, $8::date, $9, $10, $11, $12, $13::date,
                    $14::date, $15, $16
-            FROM hit WHERE hit.hits <= $27::int
+            WHERE NOT EXISTS (SELECT 1 FROM prior)
+              AND ($25::text IS NULL OR (SELECT hits FROM hit) <= $27::int)
             ON CONFLICT DO NOTHING
             RETURNING id
         ), contact AS (
@@ -49,14 +61,28 @@ FILE_SQL = f"""
             INSERT INTO outbox (complaint_id, recipient, subject, body)
             SELECT id, $22, $23, $24 FROM c WHERE $22::text IS NOT NULL
         )
-        SELECT (SELECT id FROM c) AS id, hits, window_start FROM hit
+        SELECT (SELECT id FROM c) AS id, hit.hits, hit.window_start,
+               prior.reference, prior.request_hash, prior.status, prior.classification,
+               prior.reply_due
+        FROM (SELECT) AS one LEFT JOIN hit ON true LEFT JOIN prior ON true
 """
 
 
+class Prior(NamedTuple):
+    """The complaint already filed under the key."""
+
+    reference: str
+    request_hash: str
+    status: str
+    classification: str
+    reply_due: dt.date
+
+
 class Filed(NamedTuple):
-    id: int | None  # None: key or reference taken, or refused by the rate limit
-    hits: int
-    window_start: dt.datetime
+    id: int | None  # None: nothing written (see file())
+    hits: int | None  # None: no hit counted (a replay, or rate None)
+    window_start: dt.datetime | None
+    prior: Prior | None
 
 
 async def file(
@@ -74,16 +100,19 @@ async def file(
     keep_contact: bool,
     event_note: str,
     mail: tuple[str, str, str] | None,
-    rate: tuple[str, int, int],
+    rate: tuple[str, int, int] | None,
 ) -> Filed:
     """The whole filing in ONE statement, so it costs one round trip and is atomic even outside
-    a transaction: count the client's hit (rate = bucket, limit, window seconds); if within the
-    limit, write the complaint, its private contact, the first public event, the audit row and
-    the acknowledgement (outbox). id is None when nothing was written: over the limit, the
-    idempotency key taken (the caller replays) or the random reference taken (the caller draws
-    another). The audit row is the one audit write outside registry/audit.py, for that reason."""
+    a transaction: look up the key's earlier complaint; unless this is its exact replay, count
+    the client's hit (rate = bucket, limit, window seconds; None: already counted, a redraw);
+    if the key is new and within the limit, write the complaint, its private contact, the
+    first public event, the audit row and the acknowledgement (outbox). id is None when nothing
+    was written: the key known (prior set: the caller replays or refuses), over the limit, or a
+    unique conflict (a concurrent filing with the key, or the random reference taken: the
+    caller looks again, or draws another). The audit row is the one audit write outside
+    registry/audit.py, for that reason."""
     recipient, subject, body = mail or (None, None, None)
-    bucket, limit, window = rate
+    bucket, limit, window = rate or (None, 0, 1)
     row = await conn.fetchrow(
         FILE_SQL,
         reference,
@@ -115,7 +144,16 @@ async def file(
         limit,
     )
     assert row is not None
-    return Filed(row["id"], row["hits"], row["window_start"])
+    prior = None
+    if row["reference"] is not None:
+        prior = Prior(
+            row["reference"],
+            row["request_hash"],
+            row["status"],
+            row["classification"],
+            row["reply_due"],
+        )
+    return Filed(row["id"], row["hits"], row["window_start"], prior)
 
 
 async def insert_event(

@@ -57,9 +57,10 @@ class Stats(Figures, kw_only=True):
 
 
 class ComplaintRow(msgspec.Struct, kw_only=True):
-    """One complaint as the anonymised open-data file shows it."""
+    """One complaint as the anonymised open-data file shows it. number is the row's place in
+    the file, not the reference: with a reference, anyone could try access codes on it."""
 
-    reference: str
+    number: int
     submitted_on: dt.date
     department: str
     certificate_name: str
@@ -162,7 +163,8 @@ async def anonymised_complaints(conn: asyncpg.Connection) -> list[ComplaintRow]:
     complaint was linked to, or UNLISTED_CERTIFICATE (a typed name may carry personal data)."""
     rows = await conn.fetch(
         """
-        SELECT c.reference, c.submitted_at::date AS submitted_on,
+        SELECT row_number() OVER (ORDER BY c.submitted_at, c.id) AS number,
+               c.submitted_at::date AS submitted_on,
                coalesce(d.name, $1) AS department,
                coalesce(v.name, $2) AS certificate_name, c.classification,
                c.status, c.closed_at::date AS closed_on, c.closed_on_time, c.satisfaction

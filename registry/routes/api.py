@@ -29,6 +29,7 @@ from registry.routes.complaints import limit, submit
 from registry.web import render_page
 
 Req = Request[Any, Any, Any]
+KEY_MESSAGE = "请求头 Idempotency-Key 必填：16–200 个可见 ASCII 字符，每份投诉一个随机值（如 UUID）"
 
 
 @get("/summary", summary="清理结果汇总（按数据计算）", responses=error_responses(400, 503))
@@ -128,7 +129,8 @@ async def check(
     "/complaints",
     status_code=201,
     summary="投诉举报：被索要已取消或清单外的证明",
-    description="需要请求头 Idempotency-Key：重试时带同一个键，只会生成一件投诉并返回同一回执。",
+    description="需要请求头 Idempotency-Key（16–200 个可见 ASCII 字符，每份投诉一个随机值，"
+    "如 UUID）：重试时带同一个键，只会生成一件投诉并返回同一回执，超过提交频率限制也照样返回。",
     responses={201: ResponseSpec(data_container=Receipt, description="回执：查询编号与查询码")}
     | error_responses(400, 413, 422, 429, 503),
 )
@@ -136,14 +138,15 @@ async def file_complaint(
     request: Req,
     data: JSONBody[ComplaintIn],
     idempotency_key: Annotated[
-        str | None, HeaderParameter(name="Idempotency-Key", description="每份投诉一个唯一值")
+        str | None,
+        HeaderParameter(
+            name="Idempotency-Key", description="每份投诉一个随机值（如 UUID），16–200 个字符"
+        ),
     ] = None,
 ) -> Response[bytes]:
     key = (idempotency_key or "").strip()
     if not complaints.KEY_RE.match(key):
-        raise InvalidInput(
-            [FieldError("Idempotency-Key", "请求头 Idempotency-Key 必填：1–255 个可见 ASCII 字符")]
-        )
+        raise InvalidInput([FieldError("Idempotency-Key", KEY_MESSAGE)])
     receipt, replayed = await submit(request, data, key)
     headers = {"idempotent-replayed": "true"} if replayed else {}
     return Response(

@@ -89,7 +89,8 @@ async def deadlines(request: Req, today: dt.date) -> tuple[dt.date, dt.date]:
 
 async def submit(request: Req, raw: ComplaintIn, key: str | None) -> tuple[Receipt, bool]:
     """Validate, classify against the list in force on the demand date, file once. A valid
-    filing is counted against the client's rate limit in the filing statement itself; an
+    filing is counted against the client's rate limit in the filing statement itself (an exact
+    replay of an earlier filing is answered there, limit or not, and counts nothing); an
     invalid one is counted on its own, so invalid submissions are limited too."""
     settings: Settings = request.app.state.settings
     pool = request.app.state.pool
@@ -216,7 +217,8 @@ async def create(
         msg = "页面已过期或浏览器禁用了 Cookie，请再点一次“提交”。您填写的内容都还在。"
         return await render_form(request, form, [], status=403, message=msg)
     token = form.get("form_token") or ""
-    key = f"form:{token}" if 8 <= len(token) <= 64 else None
+    # The page's token is 22 random characters; a short one would be guessable (see KEY_RE).
+    key = f"form:{token}" if 16 <= len(token) <= 64 else None
     try:
         receipt, _ = await submit(request, form_to_input(form), key)
     except InvalidInput as exc:

@@ -205,7 +205,7 @@ async def stats_api(request: Req) -> sq.Stats:
 
 
 CSV_HEADER = [
-    "查询编号",
+    "序号",
     "提交日期",
     "被投诉单位",
     "被索要的证明",
@@ -218,9 +218,10 @@ CSV_HEADER = [
 
 
 def csv_cells(row: sq.ComplaintRow) -> list[str]:
-    """Labels in Chinese, dates as days; free-text departments only as 其他单位."""
+    """Labels in Chinese, dates as days; free-text departments only as 其他单位; a row number,
+    never the reference."""
     return [
-        row.reference,
+        str(row.number),
         row.submitted_on.isoformat(),
         row.department,
         row.certificate_name,
