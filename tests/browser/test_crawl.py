@@ -28,6 +28,8 @@ import httpx
 import pytest
 from journey import POLICE_NAME, Contact
 
+from registry import clock
+
 if TYPE_CHECKING:
     from conftest import StaffAccount
 
@@ -180,7 +182,7 @@ async def crawled(
             json={
                 "department": police,
                 "certificate_name": "居住证明",
-                "demanded_on": "2026-01-05",
+                "demanded_on": clock.today().isoformat(),  # China's today: valid in any year
                 "description": "爬虫测试用投诉",
                 "disclosure": "confidential",
                 "contact": {"name": canary.name, "phone": canary.phone, "email": canary.email},
