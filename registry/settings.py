@@ -27,6 +27,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     listen_for_changes: bool = True
     allowed_hosts: list[str] = []
     secure_cookies: bool = False
+    # The site's address as readers see it, e.g. https://zhengming.example.gov.cn (Atom links).
+    public_url: str = ""
     smtp_url: str | None = None
     # Proxies whose X-Forwarded-For is believed (rate limits count the real client then).
     trusted_proxies: str = ""
@@ -49,11 +51,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             pool_max=int(env.get("REGISTRY_POOL_MAX", "10")),
             allowed_hosts=[h for h in env.get("REGISTRY_ALLOWED_HOSTS", "").split(",") if h],
             secure_cookies=env.get("REGISTRY_HTTPS", "") == "1",
+            public_url=_public_url(env.get("REGISTRY_PUBLIC_URL", "")),
             smtp_url=env.get("REGISTRY_SMTP_URL") or None,
             trusted_proxies=env.get("REGISTRY_TRUSTED_PROXIES", ""),
             filing_limit=_limit(env.get("REGISTRY_FILING_LIMIT"), (10, 600)),
             tracking_limit=_limit(env.get("REGISTRY_TRACKING_LIMIT"), (30, 600)),
         )
+
+
+def _public_url(text: str) -> str:
+    """Empty, or an absolute http(s) URL: a typo fails at start, not in every feed."""
+    if text and not text.startswith(("https://", "http://")):
+        raise ValueError(f"REGISTRY_PUBLIC_URL must start with https:// (got {text!r})")
+    return text.rstrip("/")
 
 
 def _limit(text: str | None, default: tuple[int, int]) -> tuple[int, int]:

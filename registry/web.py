@@ -34,10 +34,19 @@ SECURITY_HEADERS = [
 ]
 
 
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
 async def add_security_headers(message: Message, scope: Scope) -> None:
-    """A before_send hook: unlike middleware it also covers routing 404/405 responses."""
+    """A before_send hook: unlike middleware it also covers routing 404/405 responses. Served
+    over HTTPS (REGISTRY_HTTPS=1), browsers are also told never to use plain HTTP here, so no
+    one on the network can plant cookies (a csrftoken) through an http:// request."""
     if message["type"] == "http.response.start":
-        message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+        headers = [*message.get("headers", []), *SECURITY_HEADERS]
+        app = scope.get("litestar_app")
+        if app is not None and app.state.settings.secure_cookies:
+            headers.append(HSTS)
+        message["headers"] = headers
 
 
 def csrf_matches(request: Request[Any, Any, Any], submitted: str) -> bool:

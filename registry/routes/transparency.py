@@ -113,10 +113,20 @@ async def changes_api(
 async def changes_feed(request: Req) -> Response[bytes]:
     async with request.app.state.pool.acquire() as conn:
         result = await cq.list_changes(conn, page=1, per_page=FEED_SIZE)
-    body = atom_feed(
-        result.items, base=str(request.base_url).rstrip("/"), authority=_authority(request)
-    )
+    body = atom_feed(result.items, base=public_base(request), authority=_authority(request))
     return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+
+def public_base(request: Req) -> str:
+    """Absolute links for readers elsewhere: the configured public URL, else this request's
+    host with https under REGISTRY_HTTPS (behind a TLS proxy the connection itself is http)."""
+    settings = request.app.state.settings
+    if settings.public_url:
+        return str(settings.public_url)
+    base = str(request.base_url).rstrip("/")
+    if settings.secure_cookies and base.startswith("http://"):
+        base = "https://" + base.removeprefix("http://")
+    return base
 
 
 def _authority(request: Req) -> str:
