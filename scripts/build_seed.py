@@ -1,22 +1,25 @@
 #!/usr/bin/env python3
-"""Build seed_data/departments.csv and seed_data/certificates.csv.
+"""Build seed_data/departments.csv, seed_data/certificates.csv and seed_data/SOURCES.md.
 
 Stdlib only.  Run from the repository root:
 
-    python3 scripts/build_seed.py [PATH_TO_certificate-facts.csv]
+    python3 scripts/build_seed.py [PATH_TO_certificate-facts.csv] [--out DIR]
 
 The default reference path is ``../shared/reference/certificate-facts.csv``
-relative to the repository root.  Every curation decision (dropped rows,
-retained rows, renames, aliases, matters, department mapping, replacement
-methods) is an explicit table below, so the output is reproducible and
-reviewable.  The real Changyuan list was not found; see seed_data/README.md.
+relative to the repository root; the default output is seed_data/.  Every
+curation decision (dropped rows, retained rows, renames, a re-scoped item,
+aliases, matters, department mapping, replacement methods, the 2018 wording of
+bases, public notes) is an explicit table below, so the output is reproducible
+and reviewable.  Public fields never carry the research sources: they go to
+SOURCES.md, item code -> sources.  The real Changyuan list was not found; see
+seed_data/README.md.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import re
-import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -161,6 +164,19 @@ RETAINED = {
     ),
 }
 
+# What SOURCES.md says about a retained item beyond its sources.
+RETAINED_SOURCE_NOTE = {
+    "居民死亡医学证明（推断）书": "办理事项含遗体火化，与 CY-ZM-058 的改动相应",
+    "婚姻状况和抚养教育能力情况证明（收养）": (
+        "仓库文件名中的 2019-03-02 不是条文日期：文件所载为 1999 年发布的文本，"
+        "第五条第一款第（二）项 2018 年有效"
+    ),
+    "经济困难证明（法律援助）": (
+        "2022 年起《中华人民共和国法律援助法》施行，取代《法律援助条例》："
+        "这一变化应作为新的决定以新版本导入，不改本行"
+    ),
+}
+
 # ---------------------------------------------------------------------------
 # Renames (disambiguation / naming pattern).  reference name -> seed name.
 # ---------------------------------------------------------------------------
@@ -174,6 +190,23 @@ RIDE_HAILING = [
     "无暴力犯罪记录证明",
 ]
 RENAME = {n: n + "（网约车驾驶员从业资格）" for n in RIDE_HAILING}
+
+# Re-scoped item.  The reference's Xiangyang item (the funeral home's demand for
+# the death medical certificate at cremation, abolished) says the opposite of the
+# retained CY-ZM-002: at cremation the funeral home keeps the certificate's 殡葬
+# copy (国卫规划发〔2013〕57号), and cremation without a death certificate is not
+# allowed.  The same certificate for the same matter cannot be both, so the
+# abolished item is narrowed to the repeated demand after cremation (骨灰寄存、
+# 安葬 go by the 火化证明).  This narrowing is the reconstruction's, not the source's.
+RESCOPED = "死亡医学证明（殡仪馆火化环节）"
+RENAME[RESCOPED] = "死亡医学证明（骨灰寄存、安葬）"
+RESCOPE_NOTE = (
+    "来源是襄阳市取消殡仪馆在火化环节索要死亡医学证明。它与保留的 CY-ZM-002"
+    "（居民死亡医学证明（推断）书，用于注销户口和遗体火化）说的是同一证明、同一事项，"
+    "结论相反。本表保留 CY-ZM-002（火化时殡仪馆留存该证明的殡葬联，国卫规划发〔2013〕57号），"
+    "把本项改为火化之后骨灰寄存、安葬环节的重复索要（凭火化证明办理）。"
+    "改动后的事项范围是重建的推断，来源没有写到"
+)
 
 # ---------------------------------------------------------------------------
 # Aliases (colloquial names), keyed by seed name.  Each alias on one item only.
@@ -260,7 +293,7 @@ MATTERS = {
     "未参保证明（社保关系转移接续）": ["养老保险关系转移接续", "医疗保险关系转移接续"],
     "计划生育证明（生育保险待遇）": ["生育医疗费申领", "生育津贴申领"],
     "离校未就业证明": ["高校毕业生就业见习", "求职补贴"],
-    "死亡医学证明（殡仪馆火化环节）": ["办理火化", "殡葬手续"],
+    "死亡医学证明（骨灰寄存、安葬）": ["骨灰寄存", "骨灰安葬"],
     "亲属关系证明（遗体火化、骨灰领取）": ["遗体火化签字", "骨灰领取"],
     "死亡证明（丧葬补助金、抚恤金领取）": ["丧葬补助金领取", "抚恤金领取"],
     "种植面积证明（耕地地力保护补贴）": ["耕地地力保护补贴发放"],
@@ -379,6 +412,11 @@ TOKEN_MAP = {
 # Rows whose reference demanders name no county body: explicit county body.
 DEMAND_EXTRA = {
     "健康证明（村居出具）": ["县公安局"],  # 交通事故处理 (公安交通管理部门)
+    "死亡医学证明（骨灰寄存、安葬）": ["公益性公墓管理单位"],
+}
+# The reference's replacement text, replaced where the item was re-scoped.
+REPLACEMENT_DETAIL = {
+    "死亡医学证明（骨灰寄存、安葬）": "凭殡仪馆出具的火化证明办理，火化记录由殡仪馆内部核查",
 }
 
 # ---------------------------------------------------------------------------
@@ -426,7 +464,7 @@ METHOD_OVERRIDE = {
     "收入证明（公租房申请）": ["直接取消", "数据共享"],
     "住房证明（公租房申请）": ["直接取消", "数据共享"],
     "资本交易涉税事项办结通知单": ["数据共享"],
-    "死亡医学证明（殡仪馆火化环节）": ["直接取消", "数据共享"],
+    "死亡医学证明（骨灰寄存、安葬）": ["现有证照核验", "数据共享"],
     "房屋租赁登记备案证明": ["数据共享"],
     "亲属关系证明（参保人死亡待遇申领）": ["现有证照核验", "部门间核查"],
     "健康证明（村居出具）": ["调整开具单位"],
@@ -545,9 +583,158 @@ def clean(text: str) -> str:
     return re.sub(r"\s*[；;]\s*", "，", text.strip())
 
 
-def source_note(src: str) -> str:
-    parts = [p.strip() for p in src.split(";") if p.strip()]
-    return "来源：" + " | ".join(parts)
+# ---------------------------------------------------------------------------
+# 设定依据 as it stood in Changyuan in 2018.  The reference often names the
+# list an item came from (a 2020 national list, another province's catalogue, a
+# city's notice); that is provenance, not the item's basis, and a 2020 document
+# cannot be the basis of a 2018 decision.  Rewritten by pattern on the
+# reference text; what was rewritten and why goes to SOURCES.md.
+# ---------------------------------------------------------------------------
+VILLAGE_BASIS = "无法律、行政法规或国务院决定依据（由村（居）民委员会出具，办事部门自行要求）"
+COUNTY_BASIS = "无法律、行政法规或国务院决定依据（县级部门自设）"
+BASIS_REWRITE = [
+    (
+        r"^无法律法规依据；列入民发〔2020〕20号.*$",
+        VILLAGE_BASIS,
+        "原依据写“列入民发〔2020〕20号清单”：该文件 2020 年印发，晚于 2018-12-28，"
+        "改写为 2018 年时的状况",
+    ),
+    (
+        r"^无法律法规依据；列入湖北省.*$",
+        VILLAGE_BASIS,
+        "原依据写“列入湖北省清单（第一批）”：外省文件，且晚于 2018 年，改写为 2018 年时的状况",
+    ),
+    (
+        r"^无法律法规依据；列入《浙江省.*$",
+        VILLAGE_BASIS,
+        "原依据写浙江省 2023 版清单：外省文件，且晚于 2018 年，改写为 2018 年时的状况",
+    ),
+    (
+        r"^无设定依据；列入《青海省.*》（村居无法开具）$",
+        "无设定依据（乡镇、村（社区）自行出具，但并不掌握参保信息）",
+        "原依据写“列入青海省目录（村居无法开具）”：外省文件，不是长垣的依据，改写为事实描述",
+    ),
+    (
+        r"^无设定依据；列入《青海省.*$",
+        "无设定依据（乡镇、村（社区）自行出具）",
+        "原依据写“列入青海省目录”：外省文件，不是长垣的依据，改写为事实描述",
+    ),
+    (
+        r"^市级部门自设（市政府办公室通知予以取消）(.*)$",
+        COUNTY_BASIS + r"\1",
+        "原为襄阳市级事项（市政府办公室通知取消），改写为县级部门自设，索要单位换成长垣县对应部门",
+    ),
+    (
+        r"^市级部门自设$",
+        COUNTY_BASIS,
+        "原为广州市级事项，改写为县级部门自设，索要单位换成长垣县对应部门",
+    ),
+    (
+        r"^《安徽省城乡最低生活保障工作操作规程》.*$",
+        "省级民政部门规范性文件（城乡最低生活保障工作操作规程）要求提供",
+        "原依据是安徽省文件（皖民社救字〔2016〕185号第二十条第一款），改写为省级民政部门规范性文件",
+    ),
+    (
+        r"^《安徽省临时救助工作操作规程》.*$",
+        "省级民政部门规范性文件（临时救助工作操作规程）要求提供",
+        "原依据是安徽省文件（皖民社救字〔2017〕117号第十四条），改写为省级民政部门规范性文件",
+    ),
+]
+
+
+def basis_2018(raw: str) -> tuple[str, str]:
+    """(the basis as it stood in 2018, what was changed and why or "")."""
+    for pattern, repl, why in BASIS_REWRITE:
+        if re.match(pattern, raw):
+            return clean(re.sub(pattern, repl, raw)), why
+    return clean(raw), ""
+
+
+# ---------------------------------------------------------------------------
+# 备注: a public note that names the document and tells the reader something
+# useful.  Never a source, never a web address.
+# ---------------------------------------------------------------------------
+NOTE_RETAINED = (
+    "依国办发〔2018〕47号清理后保留：只能在“办理事项”所列事项中要求提供，办其他事不得要求。"
+)
+NOTE_ABOLISHED = "依国办发〔2018〕47号清理取消：办事部门不得再要求提供，按“取消后办理方式”办理。"
+NOTE_ABOLISHED_LOCAL = (
+    "依国办发〔2018〕47号清理取消：办事部门不得再要求提供，"
+    "村（居）民委员会和乡镇（街道）也不再为此开具证明。"
+)
+LOCAL_ISSUER = re.compile(r"村|居委|居）|社区|乡镇|街道")
+NOTE_OVERRIDE = {
+    "居民死亡医学证明（推断）书": (
+        "依国办发〔2018〕47号清理后保留：注销户口、遗体火化用同一份证明的不同联次"
+        "（国卫规划发〔2013〕57号），不需要另开死亡证明。"
+    ),
+    "死亡医学证明（骨灰寄存、安葬）": (
+        "依国办发〔2018〕47号清理取消：遗体火化时殡仪馆已留存死亡医学证明，"
+        "骨灰寄存、安葬凭火化证明办理，不得再要求提供死亡医学证明。"
+    ),
+}
+
+
+def public_note(name: str, status: str, issuer: str) -> str:
+    if name in NOTE_OVERRIDE:
+        return NOTE_OVERRIDE[name]
+    if status == "保留":
+        return NOTE_RETAINED
+    return NOTE_ABOLISHED_LOCAL if LOCAL_ISSUER.search(issuer) else NOTE_ABOLISHED
+
+
+# ---------------------------------------------------------------------------
+# SOURCES.md: what each research source is.  A source without a label stops the
+# build, so every address in SOURCES.md is explained.
+# ---------------------------------------------------------------------------
+SOURCE_LABELS = {
+    "http://mzj.cnbz.gov.cn/zdxx/flfg/15366031.html": "民政部等六部门 民发〔2020〕20号"
+    "《不应由基层群众性自治组织出具证明事项清单（第一批）》（2020，转载）",
+    "http://www.handmsg.com/page/2020/0511/7993567.shtml": "同上清单的新闻转载（2020）",
+    "http://m-jingzhou.cjyun.org/p/301730.html": "湖北省不应由基层群众性自治组织出具证明事项清单"
+    "（第一批，2020，新闻稿）",
+    "http://cdmrb.com.cn/pc/201802/05/c7496.html": "青海省 青政〔2018〕8号 取消的基层证明事项目录"
+    "（177 项，2018，新闻稿）",
+    "http://18522802179.com/n152/n168/c54297/content.html": "安徽省民政厅取消的 4 项社会救助证明"
+    "（转载）",
+    "http://www.zgnt.net/jhwbszb/pc/c/202401/25/content_162238.html": "安徽村（社区）证明清理"
+    "（2024 年报道）",
+    "https://xiangyang.cjyun.org/p/208830.html": "襄阳市 2019 年取消的 16 项市级证明（新闻稿）",
+    "https://zsj.gz.gov.cn/ztgz/mtbd/content/post_3015559.html": "广州市 2018 年取消的 33 项证明"
+    "（新闻稿）",
+    "http://highrising-s.com/show-22.html": "浙江省涉村（社区）事项清单（2023 版，转载）",
+    "http://m.dingqianjf.com/news/show/236/1481472_0.html": "江苏省证明事项告知承诺制第一批"
+    "（2020，转载）",
+    "https://yy.chazidian.com/mip/show-285319": "民政部 2015 年停止出具（无）婚姻登记记录证明"
+    "（转载）",
+    "http://happycsj.com/html/system20180109000533236.html": "成都市保留证明事项清单（转载）",
+    "http://chibi.gov.cn/xxgk/xxgkml/sxqd/202305/t20230529_3099995.shtml": "赤壁市保留证明事项"
+    "清单（2023）",
+    "https://soolun.net/periodical/12098a187d0343d8192c80717b8c604e.html": "转述网页（出生医学证明"
+    "的依据），条文另对照法规原文",
+    "https://mdkpw.com/jingyan/5vz47l.html": "转述网页（出生医学证明办理），条文另对照法规原文",
+    "https://w.sf024.com/info/1817950440619614828.html": "转述网页（死亡医学证明的用途）",
+    "http://senbk.com/techan/55cb851e3204ac22c9dee0c5ad76eaa5.html": "转述网页（死亡证明与火化、"
+    "注销户口）",
+}
+TYPICAL = "典型事项：按各地清单中的常见事项归纳，无单一出处，也不表示长垣确有此项"
+
+
+def source_lines(src: str) -> list[str]:
+    out = []
+    for part in (p.strip() for p in src.split(";")):
+        if not part:
+            continue
+        if part == "typical":
+            out.append(TYPICAL)
+        elif part.startswith("LawRefBook/Laws:"):
+            title = Path(part.split(":", 1)[1]).stem.split("(")[0]
+            out.append(f"《{title}》原文（LawRefBook/Laws 仓库 `{part.split(':', 1)[1]}`）")
+        elif part in SOURCE_LABELS:
+            out.append(f"{SOURCE_LABELS[part]} <{part}>")
+        else:
+            raise SystemExit(f"source without a label in SOURCE_LABELS: {part}")
+    return out
 
 
 def uniq(seq):
@@ -568,7 +755,6 @@ def demanded(name: str, raw: str) -> list[str]:
             raise SystemExit(f"unmapped 索要单位 token {tok!r} in {name}")
         vals.extend(TOKEN_MAP[tok])
     vals = DEMAND_EXTRA.get(name, []) + vals
-    # department names first, then free-text bodies
     # county departments first, then towns/streets, then free-text bodies
     county = [v for v in vals if v in COUNTY_DEPTS]
     towns = [v for v in vals if v in ALL_TOWNS]
@@ -595,79 +781,137 @@ HEADER = [
 ]
 
 
-def build(ref_path: Path) -> None:
-    with ref_path.open(encoding="utf-8-sig", newline="") as f:
-        ref = list(csv.DictReader(f))
+def retained_row(ref_name: str, r: dict[str, str], spec: dict) -> tuple[dict[str, str], list[str]]:
+    name = RENAME.get(ref_name, ref_name)
+    row = {
+        "证明名称": name,
+        "别名": SEP.join(ALIASES.get(name, [])),
+        "状态": "保留",
+        "开具单位": clean(r["issuer"]),
+        "索要单位": SEP.join(spec["demanded_by"]),
+        "办理事项": SEP.join(spec["matters"]),
+        "设定依据": spec["basis"],
+        "依据层级": spec["level"],
+        "所属领域": r["domain"],
+        "取消后办理方式": "",
+        "保留原因": spec["reason"],
+    }
+    changes = ["名称和依据来自出处，依据写 2018 年有效的条文；索要单位、办理事项按县级部门填写"]
+    if ref_name in RETAINED_SOURCE_NOTE:
+        changes.append(RETAINED_SOURCE_NOTE[ref_name])
+    return row, changes
+
+
+def abolished_row(r: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    name = RENAME.get(r["name"], r["name"])
+    changes = []
+    if name != r["name"]:
+        changes.append(f"原名“{r['name']}”")
+    if r["name"] == RESCOPED:
+        changes.append(RESCOPE_NOTE)
+    detail = clean(REPLACEMENT_DETAIL.get(name, r["replacement"]))
+    methods = METHOD_OVERRIDE.get(name) or rule_methods(r["replacement"])
+    if not methods:
+        raise SystemExit(f"no replacement method for {name}: {r['replacement']}")
+    repl = "、".join(methods)
+    if detail and detail != repl:
+        repl += "：" + detail
+    basis, why = basis_2018(r["legal_basis"])
+    if why:
+        changes.append(why)
+    row = {
+        "证明名称": name,
+        "别名": SEP.join(ALIASES.get(name, [])),
+        "状态": "取消",
+        "开具单位": clean(r["issuer"]),
+        "索要单位": SEP.join(demanded(name, r["demanded_by"])),
+        "办理事项": SEP.join(clean(m) for m in MATTERS.get(name, [r["matter"]])),
+        "设定依据": basis,
+        "依据层级": abolished_level(name, r["legal_basis"]),
+        "所属领域": r["domain"],
+        "取消后办理方式": repl,
+        "保留原因": "",
+    }
+    return row, changes
+
+
+def build_rows(ref: list[dict[str, str]]) -> list[tuple[dict[str, str], dict[str, str], list[str]]]:
+    """(seed row, reference row, what the reconstruction changed) in code order."""
     by_name = {r["name"]: r for r in ref}
-    for n in list(DROP) + list(RETAINED):
+    for n in list(DROP) + list(RETAINED) + [RESCOPED]:
         if n not in by_name:
             raise SystemExit(f"reference row not found: {n}")
-
-    rows: list[dict[str, str]] = []
-    # retained first, in RETAINED order
-    for ref_name, spec in RETAINED.items():
+    out = []
+    for ref_name, spec in RETAINED.items():  # retained first, in RETAINED order
         r = by_name[ref_name]
         assert r["status"] == "retained", ref_name
-        name = RENAME.get(ref_name, ref_name)
-        rows.append(
-            {
-                "证明名称": name,
-                "别名": SEP.join(ALIASES.get(name, [])),
-                "状态": "保留",
-                "开具单位": clean(r["issuer"]),
-                "索要单位": SEP.join(spec["demanded_by"]),
-                "办理事项": SEP.join(spec["matters"]),
-                "设定依据": spec["basis"],
-                "依据层级": spec["level"],
-                "所属领域": r["domain"],
-                "取消后办理方式": "",
-                "保留原因": spec["reason"],
-                "备注": source_note(r["source"]),
-            }
-        )
+        out.append((*retained_row(ref_name, r, spec), r))
     for r in ref:
-        if r["status"] != "abolished" or r["name"] in DROP:
-            continue
-        name = RENAME.get(r["name"], r["name"])
-        detail = clean(r["replacement"])
-        methods = METHOD_OVERRIDE.get(name) or rule_methods(r["replacement"])
-        if not methods:
-            raise SystemExit(f"no replacement method for {name}: {r['replacement']}")
-        repl = "、".join(methods)
-        if detail and detail != repl:
-            repl += "：" + detail
-        rows.append(
-            {
-                "证明名称": name,
-                "别名": SEP.join(ALIASES.get(name, [])),
-                "状态": "取消",
-                "开具单位": clean(r["issuer"]),
-                "索要单位": SEP.join(demanded(name, r["demanded_by"])),
-                "办理事项": SEP.join(clean(m) for m in MATTERS.get(name, [r["matter"]])),
-                "设定依据": clean(r["legal_basis"]),
-                "依据层级": abolished_level(name, r["legal_basis"]),
-                "所属领域": r["domain"],
-                "取消后办理方式": repl,
-                "保留原因": "",
-                "备注": source_note(r["source"]),
-            }
-        )
+        if r["status"] == "abolished" and r["name"] not in DROP:
+            out.append((*abolished_row(r), r))
+    names = {row["证明名称"] for row, _, _ in out}
     for name in ALIASES:
-        if ALIASES[name] and name not in {r["证明名称"] for r in rows}:
+        if ALIASES[name] and name not in names:
             raise SystemExit(f"alias table names unknown item {name}")
-
-    for i, row in enumerate(rows, 1):
+    result = []
+    for i, (row, changes, r) in enumerate(out, 1):
         row["编号"] = f"CY-ZM-{i:03d}"
         row["决定文号"] = DECISION_DOC
         row["生效日期"] = EFFECTIVE
+        row["备注"] = public_note(row["证明名称"], row["状态"], row["开具单位"])
+        result.append((row, r, changes))
+    return result
 
-    OUT.mkdir(exist_ok=True)
-    with (OUT / "certificates.csv").open("w", encoding="utf-8-sig", newline="") as f:
+
+def md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def write_sources(path: Path, rows) -> None:
+    lines = [
+        "# seed_data/SOURCES.md — 每个证明事项的研究出处",
+        "",
+        "由 `scripts/build_seed.py` 生成，请勿手改（改脚本里的表格，再重新生成）。",
+        "",
+        "`certificates.csv` 是长垣县 2018 年清单的**代表性重建**（见 `README.md`）。"
+        "下表逐项记录重建时参考的资料：它们是同一轮清理中**其他地方**公布的清单、新闻稿、"
+        "转载页和法规原文，**不是**长垣县的文件，因此不写进任何公开字段（`备注` 只写文件依据和"
+        "对群众有用的说明）。“重建时的改动”一栏说明本表与参考资料不同的地方。"
+        "参考资料全文及可信度说明见 `../shared/reference/certificate-facts.md`、"
+        "`certificate-facts.csv`（研究笔记，不在本仓库内）。",
+        "",
+        "| 编号 | 证明名称 | 出处 | 重建时的改动 |",
+        "|---|---|---|---|",
+    ]
+    for row, r, changes in rows:
+        sources = "<br>".join(md_cell(s) for s in source_lines(r["source"]))
+        lines.append(
+            f"| {row['编号']} | {md_cell(row['证明名称'])} | {sources} | "
+            f"{md_cell('；'.join(changes)) or '—'} |"
+        )
+    lines += [
+        "",
+        "## 参考资料中没有采用的行",
+        "",
+        "| 参考行 | 理由 |",
+        "|---|---|",
+    ]
+    lines += [f"| {md_cell(n)} | {md_cell(why)} |" for n, why in DROP.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def build(ref_path: Path, out: Path = OUT) -> None:
+    with ref_path.open(encoding="utf-8-sig", newline="") as f:
+        ref = list(csv.DictReader(f))
+    rows = build_rows(ref)
+
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "certificates.csv").open("w", encoding="utf-8-sig", newline="") as f:
         w = csv.DictWriter(f, fieldnames=HEADER, lineterminator="\r\n")
         w.writeheader()
-        w.writerows(rows)
+        w.writerows(row for row, _, _ in rows)
 
-    with (OUT / "departments.csv").open("w", encoding="utf-8-sig", newline="") as f:
+    with (out / "departments.csv").open("w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f, lineterminator="\r\n")
         w.writerow(["编码", "名称", "类型"])
         for i, n in enumerate(COUNTY_DEPTS, 1):
@@ -675,13 +919,16 @@ def build(ref_path: Path) -> None:
         for i, n in enumerate(ALL_TOWNS, 1):
             w.writerow([f"CY-XZ-{i:02d}", n, "street" if n in STREETS else "town"])
 
+    write_sources(out / "SOURCES.md", rows)
     print(
-        f"wrote {len(rows)} certificates, {len(COUNTY_DEPTS) + len(ALL_TOWNS)} departments to {OUT}"
+        f"wrote {len(rows)} certificates, {len(COUNTY_DEPTS) + len(ALL_TOWNS)} departments "
+        f"and SOURCES.md to {out}"
     )
 
 
 if __name__ == "__main__":
-    arg = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_REF
-    if not arg.is_absolute() and len(sys.argv) > 1:
-        arg = Path.cwd() / arg
-    build(arg.resolve())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("reference", nargs="?", type=Path, default=DEFAULT_REF)
+    parser.add_argument("--out", type=Path, default=OUT, help="output directory (seed_data/)")
+    args = parser.parse_args()
+    build(args.reference.resolve(), args.out.resolve())
