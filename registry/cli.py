@@ -107,19 +107,27 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    """The file is read first, in a child process within sheets.DEFAULT's limits: a file that
+    cannot be imported is refused in seconds, before the database is even started."""
+    from registry import sheetproc
+
+    try:
+        table = asyncio.run(sheetproc.read_file(Path(args.file)))
+    except (transfer.TransferError, OSError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
     dsn = resolve_dsn(settings)
 
     async def run() -> transfer.ImportReport:
         conn = await connect(dsn)
         try:
-            table = transfer.read_file(Path(args.file))
             return await transfer.import_table(conn, table, apply=args.apply, actor="cli")
         finally:
             await conn.close()
 
     try:
         report = asyncio.run(run())
-    except (transfer.TransferError, OSError) as exc:
+    except transfer.TransferError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     if args.json:
@@ -129,17 +137,30 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if report.errors else 0
 
 
+PRINTED = 1_000  # lines of each kind a human report prints; --json lists every error
+
+
 def print_report(report: transfer.ImportReport, *, apply: bool) -> None:
     print(
         f"新增 {len(report.added)}，变更 {len(report.changed)}，未变 {len(report.unchanged)}，"
         f"错误 {len(report.errors)}"
     )
-    for name in report.added:
-        print(f"  + {name}")
-    for code in report.changed:
-        print(f"  ~ {code}：{'、'.join(report.changes.get(code, []))}")
-    for e in report.errors:
-        print(f"  第 {e.row} 行：{e.message}")
+    sections: list[tuple[list[str], str]] = [
+        ([f"  + {name}" for name in report.added[:PRINTED]], "新增"),
+        (
+            [f"  ~ {c}：{'、'.join(report.changes.get(c, []))}" for c in report.changed[:PRINTED]],
+            "变更",
+        ),
+        ([f"  第 {e.row} 行：{e.message}" for e in report.errors[:PRINTED]], "错误"),
+    ]
+    for (lines, label), total in zip(
+        sections, (len(report.added), len(report.changed), len(report.errors)), strict=True
+    ):
+        for line in lines:
+            print(line)
+        if total > len(lines):
+            more = f"  ……另有 {total - len(lines):,} 项{label}未列出"
+            print(more + ("（--json 列出全部错误）" if label == "错误" else ""))
     if report.errors:
         print("文件有错误，没有写入任何内容。")
     elif report.applied:

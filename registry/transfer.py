@@ -1,94 +1,61 @@
-"""Import and export of the list (CSV with BOM, XLSX, JSON): parse, validate, diff, apply."""
+"""Import and export of the list (CSV with BOM, XLSX, JSON): diff a file against the register
+and write it set-based, a fixed number of statements per batch of rows, never per row.
+
+The file format itself (columns, row validation, cells) is listformat.py; files are sheets.py."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import re
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 import asyncpg
 import msgspec
 
 from registry import audit, clock, sheets
-from registry.models import (
-    LEGAL_BASIS_LEVELS,
-    REPLACEMENT_METHODS,
-    Certificate,
-    Department,
-    Status,
+from registry.listformat import (
+    CODE_RE,
+    COLUMNS,
+    COMPARED,
+    HEADERS,
+    LIST_FIELDS,
+    ParsedRow,
+    RowError,
+    TransferError,
+    parse_date,
+    parse_rows,
+    replacement_methods,
+    split_list,
+    to_cells,
 )
-from registry.queries import certificates as q
+from registry.models import Certificate, Department
 from registry.queries import departments as dq
+from registry.queries import imports as iq
 
-# (field, Chinese header as official lists write it, accepted English header)
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("code", "编号"),
-    ("name", "证明名称"),
-    ("aliases", "别名"),
-    ("status", "状态"),
-    ("issuer", "开具单位"),
-    ("demanded_by", "索要单位"),
-    ("matters", "办理事项"),
-    ("legal_basis", "设定依据"),
-    ("legal_basis_level", "依据层级"),
-    ("domain", "所属领域"),
-    ("replacement", "取消后办理方式"),
-    ("retain_reason", "保留原因"),
-    ("decision_doc", "决定文号"),
-    ("effective_from", "生效日期"),
-    ("note", "备注"),
-)
-HEADERS = [zh for _, zh in COLUMNS]
-HEADER_TO_FIELD = {zh: f for f, zh in COLUMNS} | {f: f for f, _ in COLUMNS}
-LIST_FIELDS = ("aliases", "demanded_by", "matters")
-# Fields whose difference makes a new version; the effective date alone does not.
-COMPARED = (
-    "name",
-    "aliases",
-    "status",
-    "issuer",
-    "demanded_by",
-    "matters",
-    "legal_basis",
-    "legal_basis_level",
-    "domain",
-    "replacement",
-    "retain_reason",
-    "decision_doc",
-    "note",
-)
-STATUS_WORDS = {
-    "保留": Status.RETAINED,
-    "retained": Status.RETAINED,
-    "取消": Status.ABOLISHED,
-    "abolished": Status.ABOLISHED,
-}
-METHOD_SYNONYMS = {
-    "书面承诺": "申请人书面承诺",
-    "声明": "申请人书面承诺",
-    "信息共享": "数据共享",
-    "信息核查": "数据共享",
-    "内部核查": "部门间核查",
-    "部门核查": "部门间核查",
-    "证照": "现有证照核验",
-    "凭有效证件": "现有证照核验",
-}
-CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
-SPLIT_RE = re.compile(r"[；;]")
-DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+__all__ = [
+    "CODE_RE",
+    "COLUMNS",
+    "COMPARED",
+    "HEADERS",
+    "LIST_FIELDS",
+    "ImportReport",
+    "ParsedRow",
+    "RowError",
+    "TransferError",
+    "import_table",
+    "parse_date",
+    "parse_rows",
+    "read_file",
+    "read_table",
+    "replacement_methods",
+    "split_list",
+    "to_cells",
+]
 
-
-class RowError(msgspec.Struct):
-    row: int
-    message: str
-
-
-class ParsedRow(msgspec.Struct):
-    row: int
-    cert: Certificate
-    effective_from: dt.date
-    # The columns the file has: a field whose column is absent keeps its current value.
-    present: frozenset[str] = frozenset()
+BATCH = 5_000  # rows a statement writes: a few MB of parameters
+THREAD_FROM = 2_000  # rows from which validating and diffing leave the event loop
+NEW_CODE_PREFIX = "CY-ZM-"
 
 
 class ImportReport(msgspec.Struct, kw_only=True):
@@ -98,6 +65,10 @@ class ImportReport(msgspec.Struct, kw_only=True):
     errors: list[RowError] = []
     changes: dict[str, list[str]] = {}
     applied: bool = False
+    # For previews and audit rows, not part of the --json report:
+    names: dict[str, str] = {}  # added/changed key -> the item's name in the file
+    written: list[Certificate] = []  # after an apply: each new version, its code assigned
+    before: dict[str, Certificate] = {}  # after an apply: the version each change replaced
 
     def counts(self) -> dict[str, object]:
         return {
@@ -108,123 +79,33 @@ class ImportReport(msgspec.Struct, kw_only=True):
         }
 
 
-# ---- validating rows ---------------------------------------------------------------------
+class _Pending(NamedTuple):
+    row: ParsedRow
+    latest: Certificate | None
 
 
-def parse_rows(
-    table: Sequence[Sequence[str]], *, today: dt.date
-) -> tuple[list[ParsedRow], list[RowError]]:
-    """Validate every row; row numbers are spreadsheet rows (the header is row 1)."""
-    if not table:
-        raise TransferError("文件是空的")
-    header = [HEADER_TO_FIELD.get(h.strip().lstrip("\ufeff")) for h in table[0]]
-    missing = {"name", "status"} - {h for h in header if h}
-    if missing:
-        names = "、".join(zh for f, zh in COLUMNS if f in missing)
-        raise TransferError(f"缺少必需的列：{names}")
-    parsed: list[ParsedRow] = []
-    errors: list[RowError] = []
-    seen_codes: dict[str, int] = {}
-    seen_names: dict[str, int] = {}
-    for i, cells in enumerate(table[1:], start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        raw = {f: sheets.unneutralise(c.strip()) for f, c in zip(header, cells, strict=False) if f}
-        result = _parse_row(raw, today)
-        if isinstance(result, str):
-            errors.append(RowError(i, result))
-            continue
-        cert, eff = result
-        for key, seen, label in (
-            (cert.code, seen_codes, "编号"),
-            (cert.name, seen_names, "证明名称"),
-        ):
-            if key and key in seen:
-                errors.append(RowError(i, f"{label}“{key}”与第 {seen[key]} 行重复"))
-                break
-            if key:
-                seen[key] = i
-        else:
-            parsed.append(ParsedRow(i, cert, eff, frozenset(f for f in header if f)))
-    return parsed, errors
-
-
-def _parse_row(raw: dict[str, str], today: dt.date) -> tuple[Certificate, dt.date] | str:
-    name = raw.get("name", "")
-    if not name:
-        return "证明名称不能为空"
-    status = STATUS_WORDS.get(raw.get("status", "").lower())
-    if status is None:
-        return f"状态“{raw.get('status', '')}”无法识别：应为“保留”或“取消”"
-    code = raw.get("code", "")
-    if code and not CODE_RE.match(code):
-        return f"编号“{code}”格式不对：只能包含字母、数字、- 和 _"
-    level = raw.get("legal_basis_level", "")
-    if level and level not in LEGAL_BASIS_LEVELS:
-        return f"依据层级“{level}”无法识别：应为 {'、'.join(LEGAL_BASIS_LEVELS)} 之一"
-    if status is Status.RETAINED and not raw.get("legal_basis"):
-        return "保留的证明事项必须写明设定依据"
-    eff = parse_date(raw.get("effective_from", ""), today)
-    if eff is None:
-        return f"生效日期“{raw.get('effective_from')}”无法识别：应为 YYYY-MM-DD"
-    lists = {f: split_list(raw.get(f, "")) for f in LIST_FIELDS}
-    replacement = raw.get("replacement", "")
-    cert = Certificate(
-        code=code,
-        name=name,
-        status=status,
-        issuer=raw.get("issuer", ""),
-        legal_basis=raw.get("legal_basis", ""),
-        legal_basis_level=level,
-        domain=raw.get("domain", ""),
-        replacement=replacement,
-        replacement_methods=replacement_methods(replacement),
-        retain_reason=raw.get("retain_reason", ""),
-        decision_doc=raw.get("decision_doc", ""),
-        note=raw.get("note", ""),
-        effective_from=eff,
-        **lists,
-    )
-    return cert, eff
-
-
-def parse_date(text: str, today: dt.date) -> dt.date | None:
-    if not text:
-        return today
-    m = DATE_RE.match(text.split(" ")[0])
-    if not m:
-        return None
-    try:
-        return dt.date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        return None
-
-
-def split_list(text: str) -> list[str]:
-    out: list[str] = []
-    for part in SPLIT_RE.split(text):
-        part = part.strip()
-        if part and part not in out:
-            out.append(part)
-    return out
-
-
-def replacement_methods(text: str) -> list[str]:
-    """The standard methods a free-text 取消后办理方式 names, in a fixed order."""
-    found = {m for m in REPLACEMENT_METHODS if m in text}
-    found |= {m for word, m in METHOD_SYNONYMS.items() if word in text}
-    return [m for m in REPLACEMENT_METHODS if m in found]
-
-
-# ---- diff and apply ----------------------------------------------------------------------
+# ---- diff --------------------------------------------------------------------------------
 
 
 async def diff(
     conn: asyncpg.Connection, rows: list[ParsedRow], report: ImportReport
-) -> list[ParsedRow]:
-    """Sort rows into added/changed/unchanged; return those that need a new version."""
-    by_name = await q.codes_by_name(conn)
-    pending: list[ParsedRow] = []
+) -> list[_Pending]:
+    """Sort rows into added/changed/unchanged; return those that need a new version. The
+    current versions of every item the file names come in one query."""
+    codes = [r.cert.code for r in rows if r.cert.code]
+    names = [r.cert.name for r in rows if not r.cert.code]
+    current = await iq.latest_of(conn, codes, names)
+    if len(rows) >= THREAD_FROM:
+        return await asyncio.to_thread(_diff, rows, current, set(names), report)
+    return _diff(rows, current, set(names), report)
+
+
+def _diff(
+    rows: list[ParsedRow], current: list[Certificate], names: set[str], report: ImportReport
+) -> list[_Pending]:
+    by_code = {c.code: c for c in current}
+    by_name = {c.name: c.code for c in current if c.name in names}  # by code: the last wins
+    pending: list[_Pending] = []
     seen: dict[str, int] = {}
     for r in rows:
         cert = r.cert
@@ -236,10 +117,11 @@ async def diff(
             )
             continue
         seen[cert.code] = r.row
-        latest = await q.get_latest(conn, cert.code) if cert.code else None
+        latest = by_code.get(cert.code) if cert.code else None
         if latest is None:
             report.added.append(cert.code or cert.name)
-            pending.append(r)
+            report.names[cert.code or cert.name] = cert.name
+            pending.append(_Pending(r, None))
             continue
         keep_absent_columns(cert, latest, r.present)
         changed = [f for f in COMPARED if getattr(latest, f) != getattr(cert, f)]
@@ -258,7 +140,8 @@ async def diff(
         else:
             report.changed.append(cert.code)
             report.changes[cert.code] = changed
-            pending.append(r)
+            report.names[cert.code] = cert.name
+            pending.append(_Pending(r, latest))
     return pending
 
 
@@ -273,6 +156,9 @@ def keep_absent_columns(cert: Certificate, latest: Certificate, present: frozens
         cert.replacement_methods = latest.replacement_methods
 
 
+# ---- apply -------------------------------------------------------------------------------
+
+
 async def import_table(
     conn: asyncpg.Connection,
     table: Sequence[Sequence[str]],
@@ -284,15 +170,20 @@ async def import_table(
 ) -> ImportReport:
     """Dry-run unless apply; a file with any error applies nothing; one transaction."""
     report = ImportReport()
-    rows, errors = parse_rows(table, today=today or clock.today())
+    day = today or clock.today()
+    if len(table) > THREAD_FROM:  # seconds of validating: off the event loop
+        rows, errors = await asyncio.to_thread(parse_rows, table, today=day)
+    else:
+        rows, errors = parse_rows(table, today=day)
     report.errors.extend(errors)
     async with conn.transaction():
+        if apply:
+            await iq.lock_list(conn)  # the diff below stays true until the commit
         pending = await diff(conn, rows, report)
         report.errors.sort(key=lambda e: e.row)
         if not apply or report.errors or not pending:
             return report
-        for r in pending:
-            await _write_version(conn, r, actor=actor, reason=reason)
+        await _write(conn, pending, report, actor=actor, reason=reason)
         await audit.record(
             conn,
             actor=actor,
@@ -305,21 +196,46 @@ async def import_table(
     return report
 
 
-async def _write_version(
-    conn: asyncpg.Connection, r: ParsedRow, *, actor: str, reason: str
+async def _write(
+    conn: asyncpg.Connection,
+    pending: list[_Pending],
+    report: ImportReport,
+    *,
+    actor: str,
+    reason: str,
 ) -> None:
-    cert = r.cert
-    if not cert.code:
-        cert.code = await q.next_code(conn)
-    latest = await q.get_latest(conn, cert.code)
-    await q.insert_certificate(conn, cert.code)
-    if latest is not None and latest.effective_from == r.effective_from:
-        await q.supersede_version(conn, cert.code, r.effective_from)
-    elif latest is not None:
-        await q.close_version(conn, cert.code, r.effective_from)
-    await q.insert_version(
-        conn, cert, valid_from=r.effective_from, changed_by=actor, change_reason=reason
-    )
+    """Per batch: one UPDATE ends or supersedes the versions being replaced, one INSERT adds
+    the new certificates and versions."""
+    await _assign_codes(conn, pending)
+    for start in range(0, len(pending), BATCH):
+        batch = pending[start : start + BATCH]
+        ends = [
+            iq.VersionEnd(p.row.cert.code, p.row.effective_from, correction)
+            for p in batch
+            if p.latest is not None
+            for correction in [p.latest.effective_from == p.row.effective_from]
+        ]
+        await iq.end_versions(conn, ends)
+        await iq.insert_versions(
+            conn, [p.row.cert for p in batch], changed_by=actor, change_reason=reason
+        )
+    report.written = [p.row.cert for p in pending]
+    report.before = {p.latest.code: p.latest for p in pending if p.latest is not None}
+
+
+async def _assign_codes(conn: asyncpg.Connection, pending: list[_Pending]) -> None:
+    """New items without a code get the next free CY-ZM-NNN, in file order."""
+    taken = {p.row.cert.code for p in pending if p.row.cert.code}
+    n = 0
+    for p in pending:
+        if p.row.cert.code:
+            continue
+        if not n:
+            n = await iq.next_code_number(conn, NEW_CODE_PREFIX)
+        while f"{NEW_CODE_PREFIX}{n:03d}" in taken:
+            n += 1
+        p.row.cert.code = f"{NEW_CODE_PREFIX}{n:03d}"
+        n += 1
 
 
 async def import_departments(conn: asyncpg.Connection, table: Sequence[Sequence[str]]) -> int:
@@ -333,28 +249,13 @@ async def import_departments(conn: asyncpg.Connection, table: Sequence[Sequence[
     async with conn.transaction():
         for cells in table[1:]:
             if any(c.strip() for c in cells):
-                dep = Department(*(cells[idx[k]].strip() for k in ("code", "name", "kind")))
+                got = [cells[i].strip() if i < len(cells) else "" for i in idx.values()]
+                dep = Department(*got)
                 n += await dq.upsert_department(conn, dep)
     return n
 
 
 # ---- export ------------------------------------------------------------------------------
-
-
-def to_cells(cert: Certificate) -> list[str]:
-    out = []
-    for field, _ in COLUMNS:
-        value = getattr(cert, field)
-        if field == "status":
-            text = "保留" if value == Status.RETAINED else "取消"
-        elif field in LIST_FIELDS:
-            text = "；".join(value)
-        elif isinstance(value, dt.date):
-            text = value.isoformat()
-        else:
-            text = value or ""
-        out.append(text)
-    return out
 
 
 def export_csv(certs: Iterable[Certificate]) -> bytes:
@@ -371,4 +272,3 @@ def export_json(certs: Iterable[Certificate]) -> bytes:
 
 read_table = sheets.read_table
 read_file = sheets.read_file
-TransferError = sheets.SheetError

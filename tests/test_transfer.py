@@ -6,12 +6,12 @@ import datetime as dt
 
 import pytest
 
-from registry import sheets, transfer
+from registry import clock, sheets, transfer
 from registry.models import Status
 from registry.queries import certificates as q
 
 HEADER = [zh for _, zh in transfer.COLUMNS]
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 def row(**values: str) -> list[str]:
@@ -82,9 +82,11 @@ async def test_changed_import_makes_a_version_and_keeps_the_earlier_list(conn):
     cells[HEADER.index("设定依据")] = cells[HEADER.index("设定依据")] or "《某法》第一条"
     cells[HEADER.index("生效日期")] = "2025-03-01"
     cells[HEADER.index("决定文号")] = "长政〔2025〕1号"
+    before_dry = await q.max_version_id(conn)
     dry = await transfer.import_table(conn, table, apply=False, actor="test")
     assert dry.changed == ["CY-ZM-010"] and "status" in dry.changes["CY-ZM-010"]
-    assert await q.max_version_id(conn) == await q.max_version_id(conn)  # dry-run wrote nothing
+    assert await q.max_version_id(conn) == before_dry  # dry-run wrote nothing
+    assert (await q.get_latest(conn, "CY-ZM-010")) == old
     report = await transfer.import_table(conn, table, apply=True, actor="test")
     assert report.applied and report.changed == ["CY-ZM-010"]
 

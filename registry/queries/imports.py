@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, NamedTuple
 
 import asyncpg
 import msgspec
@@ -126,4 +127,174 @@ async def recent_batches(conn: asyncpg.Connection, limit: int = 10) -> list[asyn
         FROM import_batches ORDER BY id DESC LIMIT $1
         """,
         limit,
+    )
+
+
+# ---- the importer, set-based ----------------------------------------------------------------
+
+
+async def latest_of(
+    conn: asyncpg.Connection, codes: list[str], names: list[str]
+) -> list[Certificate]:
+    """The newest live version of every item with one of these codes or whose current name is
+    one of these names, ordered by code: one query for a whole file."""
+    rows = await conn.fetch(
+        f"""
+        WITH latest AS (
+            SELECT DISTINCT ON (code) {COLUMNS}
+            FROM certificate_versions
+            WHERE superseded_at IS NULL
+              AND code IN (SELECT code FROM certificate_versions
+                           WHERE superseded_at IS NULL
+                             AND (code = ANY($1::text[]) OR name = ANY($2::text[])))
+            ORDER BY code, valid_from DESC
+        )
+        SELECT {LATEST} FROM latest
+        WHERE code = ANY($1::text[]) OR name = ANY($2::text[])
+        ORDER BY code
+        """,
+        codes,
+        names,
+    )
+    return msgspec.convert([dict(r) for r in rows], list[Certificate])
+
+
+async def next_code_number(conn: asyncpg.Connection, prefix: str) -> int:
+    n: int = await conn.fetchval(
+        """
+        SELECT coalesce(max(substring(code FROM '\\d+$')::int), 0) + 1
+        FROM certificates WHERE code LIKE $1 || '%'
+        """,
+        prefix,
+    )
+    return n
+
+
+class VersionEnd(NamedTuple):
+    code: str
+    on: dt.date
+    correction: bool  # same effective date: superseded, else closed on that date
+
+
+async def end_versions(conn: asyncpg.Connection, ends: list[VersionEnd]) -> None:
+    """A correction supersedes the version of the same date; a later one closes the open
+    version on its date. One statement for a batch."""
+    if not ends:
+        return
+    await conn.execute(
+        """
+        UPDATE certificate_versions v
+        SET superseded_at = CASE WHEN e.correction THEN now() ELSE v.superseded_at END,
+            valid_to = CASE WHEN e.correction THEN v.valid_to ELSE e.day END
+        FROM unnest($1::text[], $2::date[], $3::bool[]) AS e(code, day, correction)
+        WHERE v.code = e.code AND v.superseded_at IS NULL
+          AND CASE WHEN e.correction THEN v.valid_from = e.day ELSE v.valid_to IS NULL END
+        """,
+        [e.code for e in ends],
+        [e.on for e in ends],
+        [e.correction for e in ends],
+    )
+
+
+_VERSION_FIELDS = (
+    "code", "effective_from", "name", "aliases", "status", "issuer", "demanded_by", "matters",
+    "legal_basis", "legal_basis_level", "domain", "replacement", "replacement_methods",
+    "retain_reason", "decision_doc", "note",
+)  # fmt: skip
+
+
+async def insert_versions(
+    conn: asyncpg.Connection, certs: list[Certificate], *, changed_by: str, change_reason: str
+) -> None:
+    """New certificates (codes not yet taken) and one version each, valid from its effective
+    date, in one statement: the rows travel as one JSON document, arrays and all."""
+    if not certs:
+        return
+    doc = msgspec.json.encode([{f: getattr(c, f) for f in _VERSION_FIELDS} for c in certs])
+    await conn.execute(
+        """
+        WITH r AS (
+            SELECT * FROM json_to_recordset($1::text::json) AS r(
+                code text, effective_from date, name text, aliases text[], status text,
+                issuer text, demanded_by text[], matters text[], legal_basis text,
+                legal_basis_level text, domain text, replacement text,
+                replacement_methods text[], retain_reason text, decision_doc text, note text)
+        ), identities AS (
+            INSERT INTO certificates (code) SELECT code FROM r ON CONFLICT (code) DO NOTHING
+        )
+        INSERT INTO certificate_versions (
+            code, valid_from, name, aliases, status, issuer, demanded_by, matters,
+            legal_basis, legal_basis_level, domain, replacement, replacement_methods,
+            retain_reason, decision_doc, note, changed_by, change_reason)
+        SELECT code, effective_from, name, aliases, status, issuer, demanded_by, matters,
+               legal_basis, legal_basis_level, domain, replacement, replacement_methods,
+               retain_reason, decision_doc, note, $2, $3
+        FROM r
+        """,
+        doc.decode(),
+        changed_by,
+        change_reason,
+    )
+
+
+async def insert_change_audits(
+    conn: asyncpg.Connection,
+    changes: list[tuple[str, Any, Any]],
+    *,
+    actor: str,
+    reason: str,
+) -> None:
+    """One `list.change` audit row per (code, before, after), in order, in one statement."""
+    if not changes:
+        return
+    doc = msgspec.json.encode([{"code": c, "before": b, "after": a} for c, b, a in changes])
+    await conn.execute(
+        """
+        INSERT INTO audit_log (actor, action, entity, entity_id, before, after, reason)
+        SELECT $2, 'list.change', 'certificate', r.code, r.before, r.after, $3
+        FROM ROWS FROM (json_to_recordset($1::text::json) AS (code text, before jsonb, after jsonb))
+             WITH ORDINALITY AS r(code, before, after, n)
+        ORDER BY r.n
+        """,
+        doc.decode(),
+        actor,
+        reason,
+    )
+
+
+async def batch_page(
+    conn: asyncpg.Connection, batch_id: int, *, offset: int, limit: int
+) -> asyncpg.Record | None:
+    """A batch and one page of its stored preview, sliced in the database: a preview stored
+    before the caps (millions of errors) is never fetched whole."""
+    return await conn.fetchrow(
+        """
+        SELECT id, uploaded_by, filename, uploaded_at, applied_at,
+               coalesce((report->>'added_count')::int,
+                        jsonb_array_length(coalesce(report->'added', '[]'))) AS added_count,
+               coalesce((report->>'changed_count')::int,
+                        jsonb_array_length(coalesce(report->'changed', '[]'))) AS changed_count,
+               coalesce((report->>'error_count')::int,
+                        jsonb_array_length(coalesce(report->'errors', '[]'))) AS error_count,
+               coalesce((report->>'unchanged')::int, 0) AS unchanged,
+               jsonb_array_length(coalesce(report->'added', '[]')) AS added_stored,
+               jsonb_array_length(coalesce(report->'changed', '[]')) AS changed_stored,
+               jsonb_array_length(coalesce(report->'errors', '[]')) AS errors_stored,
+               jsonb_path_query_array(coalesce(report->'added', '[]'), '$[$a to $b]', w.v) AS added,
+               jsonb_path_query_array(coalesce(report->'changed', '[]'), '$[$a to $b]', w.v)
+                   AS changed,
+               jsonb_path_query_array(coalesce(report->'errors', '[]'), '$[$a to $b]', w.v)
+                   AS errors
+        FROM import_batches, (SELECT jsonb_build_object('a', $2::int, 'b', $3::int) AS v) w
+        WHERE id = $1
+        """,
+        batch_id,
+        offset,
+        offset + limit - 1,
+    )
+
+
+async def batch_file(conn: asyncpg.Connection, batch_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT filename, data, applied_at FROM import_batches WHERE id = $1", batch_id
     )

@@ -8,12 +8,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router, get, post
-from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect
 
-from registry import auth, clock, transfer
+from registry import auth, clock, sheetproc, transfer
 from registry.models import LEGAL_BASIS_LEVELS, REPLACEMENT_METHODS, FieldError, Status
 from registry.queries import certificates as cq
 from registry.queries import imports as iq
@@ -210,9 +209,6 @@ async def create(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response
 
 # ---- imports from the browser -------------------------------------------------------------
 
-MAX_UPLOAD = 1024 * 1024
-FILE_TYPES = (".csv", ".xlsx")
-
 
 class _Refused(Exception):
     """Leaves the apply transaction, so the batch's applied_at is rolled back too."""
@@ -233,114 +229,131 @@ async def import_form(request: Req) -> Response[bytes]:
     return await _import_page(request)
 
 
-async def _read_upload(request: Req) -> tuple[str, bytes] | str:
-    """The uploaded file's name and bytes, or what is wrong with the upload."""
-    form = await request.form()
-    files = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
-    try:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            return "请选择要上传的文件（CSV 或 XLSX）"
-        name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:200]
-        if not name.lower().endswith(FILE_TYPES):
-            return f"文件“{name}”不是 CSV 或 XLSX 文件"
-        data = await upload.read(MAX_UPLOAD + 1)
-    finally:
-        for f in files:
-            await f.close()
-    if len(data) > MAX_UPLOAD:
-        return "文件超过 1 MB：请拆分后分批导入"
-    if not data:
-        return "文件是空的"
-    return name, data
-
-
 @post("/import", opt={"policy": "supervisor"})
 async def upload(request: Req) -> Response[Any]:
-    """Store the file and its dry-run; the preview page shows what applying would do."""
-    got = await _read_upload(request)
+    """Store the file and its dry-run; the preview page shows what applying would do. The
+    file is read in a child process (sheetproc.py), so the site answers meanwhile."""
+    got = await lf.read_upload(request)
     if isinstance(got, str):
         return await _import_page(request, status=422, error=got)
     name, data = got
     user = user_of(request)
     try:
-        table = transfer.read_table(data, name)
+        table = await sheetproc.read_table(data, name)
         async with request.app.state.pool.acquire() as conn:
             report = await transfer.import_table(conn, table, apply=False, actor=user.username)
             async with conn.transaction():
                 batch_id = await iq.insert_batch(
                     conn, uploaded_by=user.username, filename=name, data=data
                 )
-                await iq.set_report(conn, batch_id, await lf.describe(conn, report, table))
+                await iq.set_report(conn, batch_id, lf.describe(report))
     except transfer.TransferError as exc:
         return await _import_page(request, status=422, error=str(exc))
     return Redirect(f"/staff/list/import/{batch_id}", status_code=303)
 
 
-async def _preview_page(
-    request: Req, batch: str, *, status: int = 200, report: Any = None, error: str = ""
-) -> Response[bytes]:
+PREVIEW_PAGE = 100  # entries of each list (errors, added, changed) on one preview page
+
+
+def _batch_id(batch: str) -> int:
     if not batch.isdigit() or len(batch) > 18:
         raise NotFoundException()
+    return int(batch)
+
+
+async def _preview_page(
+    request: Req,
+    batch: str,
+    *,
+    status: int = 200,
+    report: dict[str, Any] | None = None,
+    error: str = "",
+    page_no: int = 1,
+) -> Response[bytes]:
+    """One page of a batch's preview: a bounded number of rows whatever the file held."""
+    page_no = max(1, min(page_no, 100_000))
+    offset = (page_no - 1) * PREVIEW_PAGE
     async with request.app.state.pool.acquire() as conn:
-        row = await iq.get_batch(conn, int(batch))
+        row = await iq.batch_page(conn, _batch_id(batch), offset=offset, limit=PREVIEW_PAGE)
     if row is None:
         raise NotFoundException()
-    report = report or row["report"] or {}
+    view = dict(row)
+    if report is not None:  # a refused apply shows what the apply found, not the old preview
+        view |= lf.preview_view(report, offset, PREVIEW_PAGE)
+    stored = max(view["added_stored"], view["changed_stored"], view["errors_stored"])
     can_apply = (
-        row["applied_at"] is None
-        and not report.get("errors")
-        and bool(report.get("added") or report.get("changed"))
+        view["applied_at"] is None
+        and not view["error_count"]
+        and bool(view["added_count"] or view["changed_count"])
     )
     return page(
         request,
         "staff/list/preview.html",
         status=status,
         batch=row,
-        report=report,
+        report=view,
         can_apply=can_apply,
         error=error,
+        page_no=page_no,
+        pages=max(1, (stored + PREVIEW_PAGE - 1) // PREVIEW_PAGE),
+        per_page=PREVIEW_PAGE,
+        offset=offset,
     )
 
 
 @get("/import/{batch:str}", opt={"policy": "supervisor"})
-async def preview(request: Req, batch: FromPath[str]) -> Response[bytes]:
-    return await _preview_page(request, batch)
+async def preview(
+    request: Req,
+    batch: FromPath[str],
+    page_no: Annotated[int, QueryParameter(name="page")] = 1,
+) -> Response[bytes]:
+    return await _preview_page(request, batch, page_no=page_no)
 
 
 @post("/import/{batch:str}/apply", opt={"policy": "supervisor"})
 async def apply_batch(
     request: Req, batch: FromPath[str], data: URLEncodedBody[dict[str, Any]]
 ) -> Response[Any]:
-    """Apply a previewed batch once: applied_at is set by compare-and-set, a repeat is 409."""
-    if not batch.isdigit() or len(batch) > 18:
-        raise NotFoundException()
+    """Apply a previewed batch once: applied_at is set by compare-and-set, a repeat is 409.
+    The stored file is read (in a child) before the transaction and the list lock."""
+    batch_id = _batch_id(batch)
     user = user_of(request)
     reason = str(data.get("reason", "") or "").strip()[:500]
+    async with request.app.state.pool.acquire() as conn:
+        stored = await iq.batch_file(conn, batch_id)
+    if stored is None:
+        raise NotFoundException()
     try:
+        table = (
+            None
+            if stored["applied_at"]
+            else await sheetproc.read_table(stored["data"], stored["filename"])
+        )
         async with request.app.state.pool.acquire() as conn, conn.transaction():
             await iq.lock_list(conn)
-            claimed = await iq.claim_batch(conn, int(batch))
-            if claimed is None:
-                if await iq.get_batch(conn, int(batch)) is None:
-                    raise NotFoundException()
+            if table is None or await iq.claim_batch(conn, batch_id) is None:
                 raise _Refused({}, 409, "这一批次已经导入过，不能重复导入。")
-            table = transfer.read_table(claimed["data"], claimed["filename"])
             report = await lf.apply_audited(
                 conn,
                 table,
                 actor=user.username,
-                reason=reason or f"网页导入：{claimed['filename']}",
+                reason=reason or f"网页导入：{stored['filename']}",
             )
-            described = await lf.describe(conn, report, table)
+            described = lf.describe(report)
             if report.errors:
                 raise _Refused(described, 422, "文件中有错误，不能导入：请改正后重新上传。")
             if not report.applied:
                 raise _Refused(described, 409, "清单在预览之后已有变化，请重新上传预览。")
-            await iq.set_report(conn, int(batch), described)
+            await iq.set_report(conn, batch_id, described)
+    except transfer.TransferError as exc:
+        return await _preview_page(request, batch, status=422, error=str(exc))
     except _Refused as refused:
         return await _preview_page(
-            request, batch, status=refused.status, report=refused.report, error=refused.message
+            request,
+            batch,
+            status=refused.status,
+            report=refused.report or None,
+            error=refused.message,
         )
     list_changed(request)
     msg = f"已导入：新增 {len(report.added)} 项，变更 {len(report.changed)} 项"

@@ -12,10 +12,11 @@ from typing import Any
 
 import asyncpg
 import msgspec
+from litestar.datastructures import UploadFile
 
-from registry import audit, clock, transfer
+from registry import textclean, transfer
 from registry.models import Certificate, FieldError
-from registry.queries import certificates as cq
+from registry.queries import imports as iq
 
 LABELS = {field: zh for field, zh in transfer.COLUMNS} | {"reason": "变更理由"}
 # The item's own fields, as the edit form shows them.
@@ -26,6 +27,8 @@ LIMITS = {"name": 200, "code": 40, "effective_from": 10, "decision_doc": 200}
 LIST_SEPARATORS = re.compile(r"[\r\n；;]+")
 ALIAS_SEPARATORS = re.compile(r"[\r\n；;、]+")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_UPLOAD = 1024 * 1024
+FILE_TYPES = (".csv", ".xlsx")
 # Which form field an importer message is about (checked in this order).
 MESSAGE_FIELDS = (
     ("证明名称", "name"),
@@ -87,6 +90,8 @@ def field_errors(report: transfer.ImportReport) -> list[FieldError]:
     out = []
     for e in report.errors:
         field = next((f for word, f in MESSAGE_FIELDS if word in e.message), "")
+        if textclean.MESSAGE in e.message:  # "<column>含有不可见的控制字符…"
+            field = next((f for f, zh in transfer.COLUMNS if e.message.startswith(zh)), field)
         out.append(FieldError(field, e.message))
     return out
 
@@ -108,50 +113,27 @@ async def apply_audited(
 ) -> transfer.ImportReport:
     """Import with apply, plus one `list.change` audit row per item with before and after.
 
-    The caller holds the list lock and a transaction, so the dry-run's snapshot of the items
-    about to change is exactly what the apply replaces."""
-    preview = await transfer.import_table(conn, table, apply=False, actor=actor, today=today)
-    if preview.errors or not (preview.added or preview.changed):
-        return preview
-    before: dict[str, Certificate] = {}
-    for code in preview.changed:
-        latest = await cq.get_latest(conn, code)
-        if latest is not None:
-            before[code] = latest
+    The caller holds the list lock and a transaction; the importer hands back each version
+    it replaced and each it wrote, so the audit rows need no further reads."""
     report = await transfer.import_table(
         conn, table, apply=True, actor=actor, reason=reason, today=today
     )
     if report.applied:
-        await _audit_changes(conn, report, before, actor=actor, reason=reason)
+        await iq.insert_change_audits(conn, audit_changes(report), actor=actor, reason=reason)
     return report
 
 
-async def _audit_changes(
-    conn: asyncpg.Connection,
-    report: transfer.ImportReport,
-    before: Mapping[str, Certificate],
-    *,
-    actor: str,
-    reason: str,
-) -> None:
-    """Added items: everything after; changed items: the changed fields before and after."""
-    codes = await cq.codes_by_name(conn)
-    added = [k if await cq.get_latest(conn, k) else codes.get(k, k) for k in report.added]
-    for code in [*added, *report.changed]:
-        after = await cq.get_latest(conn, code)
-        assert after is not None
-        old = before.get(code)
-        fields = report.changes.get(code, []) if old else [*ITEM_FIELDS, "decision_doc"]
-        await audit.record(
-            conn,
-            actor=actor,
-            action="list.change",
-            entity="certificate",
-            entity_id=code,
-            before=_plain(old, fields) if old else None,
-            after=_plain(after, fields),
-            reason=reason,
-        )
+def audit_changes(report: transfer.ImportReport) -> list[tuple[str, Any, Any]]:
+    """Added items: everything after; changed items: the changed fields before and after.
+    Added items first, then changed ones, each in file order."""
+    old_codes = set(report.before)
+    written = sorted(report.written, key=lambda c: c.code in old_codes)  # stable
+    out: list[tuple[str, Any, Any]] = []
+    for after in written:
+        old = report.before.get(after.code)
+        fields = report.changes.get(after.code, []) if old else [*ITEM_FIELDS, "decision_doc"]
+        out.append((after.code, _plain(old, fields) if old else None, _plain(after, fields)))
+    return out
 
 
 def _plain(cert: Certificate, fields: Iterable[str]) -> dict[str, Any]:
@@ -160,24 +142,65 @@ def _plain(cert: Certificate, fields: Iterable[str]) -> dict[str, Any]:
     return {f: data.get(f) for f in fields} | {"effective_from": data.get("effective_from")}
 
 
-async def describe(
-    conn: asyncpg.Connection, report: transfer.ImportReport, table: Sequence[Sequence[str]]
-) -> dict[str, Any]:
-    """What an import preview shows (stored with the batch): names, changed fields, errors."""
-    parsed, _ = transfer.parse_rows(table, today=clock.today())
-    names = {r.cert.code or r.cert.name: r.cert.name for r in parsed}
-    current = {code: name for name, code in (await cq.codes_by_name(conn)).items()}
+# What a stored preview keeps: the first so many of each list, and the counts.
+STORED_ITEMS = 5_000
+STORED_ERRORS = 1_000
+
+
+def describe(report: transfer.ImportReport) -> dict[str, Any]:
+    """What an import preview shows (stored with the batch): names, changed fields, errors,
+    each list cut to its first entries; the counts are whole."""
     return {
-        "added": [{"key": k, "name": names.get(k, k)} for k in report.added],
+        "added": [{"key": k, "name": report.names.get(k, k)} for k in report.added[:STORED_ITEMS]],
+        "added_count": len(report.added),
         "changed": [
             {
                 "code": code,
-                "name": names.get(code) or current.get(code, ""),
+                "name": report.names.get(code, ""),
                 "fields": [LABELS.get(f, f) for f in report.changes.get(code, [])],
             }
-            for code in report.changed
+            for code in report.changed[:STORED_ITEMS]
         ],
+        "changed_count": len(report.changed),
         "unchanged": len(report.unchanged),
-        "errors": [{"row": e.row, "message": e.message} for e in report.errors],
+        "errors": [{"row": e.row, "message": e.message} for e in report.errors[:STORED_ERRORS]],
+        "error_count": len(report.errors),
         "applied": report.applied,
     }
+
+
+def preview_view(described: dict[str, Any], offset: int, limit: int) -> dict[str, Any]:
+    """A described report in the shape of queries.imports.batch_page, for one page."""
+    view: dict[str, Any] = {"unchanged": described.get("unchanged", 0)}
+    for key, count in (
+        ("added", "added_count"),
+        ("changed", "changed_count"),
+        ("errors", "error_count"),
+    ):
+        items = described.get(key, [])
+        view[count] = described.get(count, len(items))
+        view[f"{key}_stored"] = len(items)
+        view[key] = items[offset : offset + limit]
+    return view
+
+
+async def read_upload(request: Any) -> tuple[str, bytes] | str:
+    """The uploaded file's name and bytes, or what is wrong with the upload."""
+    form = await request.form()
+    files = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return "请选择要上传的文件（CSV 或 XLSX）"
+        name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:200]
+        if not name.lower().endswith(FILE_TYPES):
+            return f"文件“{name}”不是 CSV 或 XLSX 文件"
+        data = await upload.read(MAX_UPLOAD + 1)
+    finally:
+        for f in files:
+            await f.close()
+    if len(data) > MAX_UPLOAD:
+        return "文件超过 1 MB：请拆分后分批导入"
+    if not data:
+        return "文件是空的"
+    return name, data
