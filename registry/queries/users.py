@@ -35,33 +35,147 @@ async def insert_user(
 
 
 async def get_login(conn: asyncpg.Connection, username: str) -> asyncpg.Record | None:
+    """The account to check a password against; `locked` is an admin's explicit lock."""
     return await conn.fetchrow(
         """
-        SELECT id, password_hash, active, failed_logins, locked_until,
-               locked_until > now() AS locked
+        SELECT id, password_hash, active, coalesce(locked_until > now(), false) AS locked
         FROM users WHERE username = $1
         """,
         username,
     )
 
 
-async def record_failure(conn: asyncpg.Connection, user_id: int, lock_seconds: int) -> None:
-    """Count a failed login; lock for lock_seconds once the count reaches the limit."""
+async def lock_pair(
+    conn: asyncpg.Connection, username: str, address: str, reset_after: int, known_days: int
+) -> asyncpg.Record:
+    """The (name, address) back-off row, created if new and locked until the transaction ends,
+    so concurrent attempts from one address are counted one after another."""
+    row = await conn.fetchrow(
+        """
+        INSERT INTO login_throttle AS t (username, address) VALUES ($1, $2)
+        ON CONFLICT (username, address) DO UPDATE SET username = t.username
+        RETURNING failures,
+            coalesce(last_failed_at < now() - make_interval(secs => $3), true) AS stale,
+            CASE WHEN delayed_until > now()
+                 THEN greatest(1, ceil(extract(epoch FROM delayed_until - now())))::int
+                 ELSE 0 END AS wait,
+            coalesce(last_success_at > now() - make_interval(days => $4), false) AS known
+        """,
+        username,
+        address,
+        reset_after,
+        known_days,
+    )
+    assert row is not None
+    return row
+
+
+async def count_attempt(
+    conn: asyncpg.Connection, username: str, address: str, failures: int, delay: int
+) -> None:
+    """Count an attempt as failed before the password is checked (a success undoes it)."""
     await conn.execute(
         """
-        UPDATE users SET failed_logins = failed_logins + 1,
-            locked_until = CASE WHEN $2 > 0 THEN now() + make_interval(secs => $2)
-                                ELSE locked_until END
-        WHERE id = $1
+        UPDATE login_throttle SET failures = $3, last_failed_at = now(),
+            delayed_until = CASE WHEN $4 > 0 THEN now() + make_interval(secs => $4) END
+        WHERE username = $1 AND address = $2
         """,
-        user_id,
-        lock_seconds,
+        username,
+        address,
+        failures,
+        delay,
     )
 
 
-async def record_success(conn: asyncpg.Connection, user_id: int) -> None:
+async def claim_account_slot(
+    conn: asyncpg.Connection, username: str, window: int, limit: int, spacing: int
+) -> int:
+    """0 when the name may be tried now (not under attack, or the next slot is free and now
+    taken); else the seconds until the next slot."""
+    taken = await conn.fetchval(
+        """
+        UPDATE login_account_throttle SET next_slot = now() + make_interval(secs => $4)
+        WHERE username = $1 AND next_slot <= now()
+          AND window_start > now() - make_interval(secs => $2) AND failures >= $3
+        RETURNING true
+        """,
+        username,
+        window,
+        limit,
+        spacing,
+    )
+    if taken:
+        return 0
+    wait: int | None = await conn.fetchval(
+        """
+        SELECT greatest(1, ceil(extract(epoch FROM next_slot - now())))::int
+        FROM login_account_throttle
+        WHERE username = $1
+          AND window_start > now() - make_interval(secs => $2) AND failures >= $3
+        """,
+        username,
+        window,
+        limit,
+    )
+    return wait or 0
+
+
+async def record_failure(conn: asyncpg.Connection, username: str, window: int) -> int:
+    """A failed password for this name (known or not, the same statements): the account's
+    failures in the current window."""
     await conn.execute(
-        "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1", user_id
+        "UPDATE users SET failed_logins = failed_logins + 1 WHERE username = $1", username
+    )
+    failures: int = await conn.fetchval(
+        """
+        INSERT INTO login_account_throttle AS a (username, window_start, failures)
+        VALUES ($1, now(), 1)
+        ON CONFLICT (username) DO UPDATE SET
+            failures = CASE WHEN a.window_start > now() - make_interval(secs => $2)
+                            THEN a.failures + 1 ELSE 1 END,
+            window_start = CASE WHEN a.window_start > now() - make_interval(secs => $2)
+                                THEN a.window_start ELSE now() END
+        RETURNING failures
+        """,
+        username,
+        window,
+    )
+    return failures
+
+
+async def record_success(
+    conn: asyncpg.Connection, user_id: int, username: str, address: str
+) -> None:
+    """Clear this address's back-off and remember it as known; other addresses keep theirs.
+    (Never names users.locked_until: that would fire the admin unlock trigger.)"""
+    await conn.execute("UPDATE users SET failed_logins = 0 WHERE id = $1", user_id)
+    await conn.execute(
+        """
+        UPDATE login_throttle SET failures = 0, delayed_until = NULL, last_success_at = now()
+        WHERE username = $1 AND address = $2
+        """,
+        username,
+        address,
+    )
+
+
+async def purge_login_throttle(conn: asyncpg.Connection, keep_known_days: int = 90) -> None:
+    """Housekeeping: forget idle back-off rows (a day after their last failure and delay) and
+    known addresses not used for keep_known_days."""
+    await conn.execute(
+        """
+        DELETE FROM login_throttle
+        WHERE coalesce(last_failed_at, '-infinity') < now() - interval '1 day'
+          AND coalesce(delayed_until, '-infinity') < now()
+          AND coalesce(last_success_at, '-infinity') < now() - make_interval(days => $1)
+        """,
+        keep_known_days,
+    )
+    await conn.execute(
+        """
+        DELETE FROM login_account_throttle
+        WHERE window_start < now() - interval '1 day' AND next_slot < now()
+        """
     )
 
 

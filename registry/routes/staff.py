@@ -16,7 +16,7 @@ from registry.models import Classification, ComplaintStatus, FieldError, Role, S
 from registry.queries import complaints as q
 from registry.queries import departments as dq
 from registry.routes.complaints import client_address
-from registry.web import render_page
+from registry.web import csrf_cookie, render_page
 
 Req = Request[Any, Any, Any]
 PAGE = 50
@@ -33,16 +33,31 @@ def scope_of(user: StaffUser) -> str | None:
     return user.department_code if user.role is Role.DEPARTMENT else None
 
 
-def page(request: Req, template: str, status: int = 200, **context: Any) -> Response[bytes]:
-    context.setdefault("user", request.scope.get("state", {}).get("staff_user"))
-    context.setdefault("csrf_token", ScopeState.from_scope(request.scope).csrf_token or "")
+def page(
+    request: Req,
+    template: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Response[bytes]:
+    user = request.scope.get("state", {}).get("staff_user")
+    context.setdefault("user", user)
+    token = ScopeState.from_scope(request.scope).csrf_token
+    token = token if isinstance(token, str) else ""
+    cookies = []
+    bound = auth.csrf_token_for(request) if user is not None else None
+    if bound and token != bound:  # a planted or lost csrftoken cookie: this session's again
+        token = bound
+        cookies.append(csrf_cookie(request, bound))
+    context.setdefault("csrf_token", token)
     context.setdefault("flash", request.query_params.get("msg", "")[:200])
     html = render_page(request, template, **context)
     return Response(
         html.encode(),
         status_code=status,
         media_type=MediaType.HTML,
-        headers={"cache-control": "no-store"},
+        headers={"cache-control": "no-store", **(headers or {})},
+        cookies=cookies,
     )
 
 
@@ -70,31 +85,65 @@ def _safe_next(target: str | None) -> str:
     return target if target and target.startswith("/staff/") and "//" not in target else "/staff/"
 
 
+def _wait_text(seconds: int) -> str:
+    return f"{seconds} 秒" if seconds < 120 else f"约 {(seconds + 59) // 60} 分钟"
+
+
+LOGIN_REFUSED = {
+    "rate": "登录尝试过于频繁，请在{wait}后再试。",
+    "address": "此账户在您当前的网络地址连续登录失败次数过多，请在{wait}后再试。",
+    "account": "此账户近期在多处登录失败，登录已放慢，请在{wait}后再试。",
+}
+
+
 @post("/login", opt={"policy": "public"})
 async def login(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[Any]:
     username = str(data.get("username", ""))[:40].strip()
     password = str(data.get("password", ""))[:200]
     target = _safe_next(str(data.get("next", "")))
+    address = client_address(request)
     async with request.app.state.pool.acquire() as conn:
-        retry = await ratelimit.hit(conn, f"login:{client_address(request)}", 20, 600)
-        user_id = None if retry else await auth.authenticate(conn, username, password)
-        if user_id is not None:
+        retry = await ratelimit.hit(conn, f"login:{address}", 20, 600)
+        result = (
+            auth.LoginResult(wait=retry, waits_for="rate")
+            if retry
+            else await auth.attempt_login(conn, username, password, address)
+        )
+        if result.user_id is not None:
             async with conn.transaction():
-                token = await auth.start_session(conn, user_id, request.cookies.get(auth.COOKIE))
+                token = await auth.start_session(
+                    conn, result.user_id, request.cookies.get(auth.COOKIE)
+                )
                 await audit.record(
                     conn, actor=username, action="staff.login", entity="user", entity_id=username
                 )
-    if user_id is None:
-        # One answer for unknown user, wrong password and a locked account.
+    if result.user_id is None:
+        # The same answers for unknown names, wrong passwords and inactive accounts.
+        refused = result.wait > 0
+        error = (
+            LOGIN_REFUSED[result.waits_for].format(wait=_wait_text(result.wait))
+            if refused
+            else "用户名或密码不正确，或账户已停用。"
+        )
         return page(
             request,
             "staff/login.html",
-            status=401,
+            status=429 if refused else 401,
+            headers={"retry-after": str(result.wait)} if refused else None,
             next=target,
             username=username,
-            error="用户名或密码不正确，或账户已被暂时锁定。",
+            error=error,
         )
-    return Redirect(target, status_code=303, cookies=[session_cookie(request, token, None)])
+    secret = request.app.csrf_config.secret if request.app.csrf_config else ""
+    return Redirect(
+        target,
+        status_code=303,
+        cookies=[
+            session_cookie(request, token, None),
+            # The form token of this session only (auth.session_csrf_token).
+            csrf_cookie(request, auth.session_csrf_token(secret, token)),
+        ],
+    )
 
 
 @post("/logout", opt={"policy": "staff"})
