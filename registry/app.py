@@ -20,16 +20,7 @@ from registry import auth, errors, outbox
 from registry.db import Pool, create_pool
 from registry.listen import listen_for_changes
 from registry.lookup import Lookup
-from registry.routes import (
-    admin,
-    api,
-    calendar,
-    complaints,
-    office,
-    public,
-    staff,
-    transparency,
-)
+from registry.routes import admin, api, complaints, office, public, staff, transparency
 from registry.settings import PROJECT_ROOT, Settings
 from registry.web import SECURITY_HEADERS, PageCache, add_security_headers, make_environment
 
@@ -93,7 +84,6 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
                 directories=[PROJECT_ROOT / "static"],
                 include_in_schema=False,
                 opt={"exclude_from_csrf": True, "policy": "public"},
-            calendar.router,
             ),
         ],
         state=state,

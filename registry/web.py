@@ -22,7 +22,6 @@ from registry.models import (
 )
 
 SECURITY_HEADERS = [
-from registry.workdays import SOURCE_LABELS
     (
         b"content-security-policy",
         b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -103,9 +102,6 @@ def make_environment(directory: Path) -> Environment:
     env.filters["pct"] = lambda x: f"{x * 100:.1f}"
     return env
 
-    # Stored times are UTC; people read China time, with the date (北京时间).
-    env.filters["local"] = lambda t: clock.local(t).strftime("%Y-%m-%d %H:%M") if t else ""
-    env.globals["SOURCE_LABELS"] = SOURCE_LABELS
 
 def render_page(request: Request[Any, Any, Any], template: str, **context: Any) -> str:
     env: Environment = request.app.state.jinja
