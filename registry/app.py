@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 from litestar import Litestar, Router
@@ -16,13 +17,13 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 
-from registry import auth, errors, outbox
+from registry import auth, errors, housekeeping, outbox, tasks
 from registry.db import Pool, create_pool
 from registry.listen import listen_for_changes
 from registry.lookup import Lookup
 from registry.routes import admin, api, complaints, office, public, staff, transparency
 from registry.settings import PROJECT_ROOT, Settings
-from registry.web import SECURITY_HEADERS, PageCache, add_security_headers, make_environment
+from registry.web import PageCache, add_security_headers, make_environment
 
 MAX_BODY = 1024 * 1024  # the largest legitimate body is a list import (XLSX)
 
@@ -42,22 +43,29 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        """The pool and the supervised background tasks: each logs its failures and starts
+        again with back-off (registry.tasks), so none can die unseen."""
         own_pool = None
-        listener = sender = None
+        running: list[asyncio.Task[None]] = []
         if "pool" not in app.state:
             if not settings.database_url:
                 raise RuntimeError("DATABASE_URL is not set (the CLI sets it for serve)")
-            own_pool = await create_pool(
+            own_pool = shared = await create_pool(
                 settings.database_url, settings.pool_min, settings.pool_max
             )
             app.state.pool = own_pool
             if settings.listen_for_changes:
-                listener = asyncio.create_task(
-                    listen_for_changes(settings.database_url, on_list_changed(app))
-                )
+                listener = listen_for_changes(settings.database_url, on_list_changed(app))
+                running.append(asyncio.create_task(listener, name="list listener"))
             if settings.send_outbox:
                 transport = outbox.transport_for(settings.smtp_url, settings.home)
-                sender = asyncio.create_task(outbox.run(own_pool, transport))
+                running.append(tasks.spawn("outbox sender", lambda: outbox.run(shared, transport)))
+            if interval := settings.housekeeping_interval:
+                sweep = partial(housekeeping.sweep_pool, shared, settings)
+                rounds = partial(
+                    tasks.every, interval, sweep, limit=housekeeping.ROUND_LIMIT, first=60
+                )
+                running.append(tasks.spawn("housekeeping", rounds))
         try:
             yield
         finally:

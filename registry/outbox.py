@@ -92,54 +92,90 @@ def compose(outbox_id: int, recipient: str, subject: str, body: str) -> Outgoing
     return Outgoing(outbox_id, recipient, head.encode() + text)
 
 
+# Claim a batch: mark it ours until claimed_until, in one short statement (its row locks last
+# only as long as the statement). SKIP LOCKED: senders claiming at the same moment take
+# different rows; claimed_until: a later claim skips rows still being sent.
+CLAIM_SQL = """
+    WITH due AS MATERIALIZED (
+        SELECT id FROM outbox
+        WHERE sent_at IS NULL AND next_attempt_at <= now() AND attempts < $1
+          AND (claimed_until IS NULL OR claimed_until < now())
+        ORDER BY next_attempt_at, id
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE outbox o SET claimed_until = now() + make_interval(secs => $3)
+    FROM due WHERE o.id = due.id
+    RETURNING o.id, o.recipient, o.subject, o.body, o.attempts
+"""
+# Mark the batch in one statement: sent, failed (attempts + 1, back-off doubling from $4
+# seconds, the error) or not tried (cancelled mid-batch); every claim is released.
+MARK_SQL = """
+    WITH sent AS (
+        UPDATE outbox SET sent_at = now(), attempts = attempts + 1, claimed_until = NULL
+        WHERE id = ANY($1::bigint[])
+    ), untried AS (
+        UPDATE outbox SET claimed_until = NULL WHERE id = ANY($5::bigint[])
+    )
+    UPDATE outbox o SET attempts = o.attempts + 1, last_error = f.error, claimed_until = NULL,
+        next_attempt_at = now() + make_interval(secs => $4 * 2 ^ o.attempts)
+    FROM unnest($2::bigint[], $3::text[]) AS f(id, error)
+    WHERE o.id = f.id
+"""
+BACKOFF = 60  # seconds before the first retry; doubled after each failure
+SEND_TIMEOUT = 30.0  # one message; a transport that hangs longer counts as failed
+DB_TIMEOUT = 30.0  # the claim and the mark
+LEASE = int(BATCH * SEND_TIMEOUT + 2 * DB_TIMEOUT)  # outlives any batch; frees a dead one
+
+
 async def send_pending(pool: Any, transport: Transport) -> int:
-    """Send what is due; each row is claimed with SKIP LOCKED so workers never send twice."""
+    """Claim, send, mark: no row lock is held while the transport talks to the mail server.
+    Returns how many were sent."""
+    async with pool.acquire() as conn, asyncio.timeout(DB_TIMEOUT):
+        rows = await conn.fetch(CLAIM_SQL, MAX_ATTEMPTS, BATCH, LEASE)
     sent: list[int] = []
-    async with pool.acquire() as conn, conn.transaction():
-        rows = await conn.fetch(
-            """
-                SELECT id, recipient, subject, body, attempts FROM outbox
-                WHERE sent_at IS NULL AND next_attempt_at <= now() AND attempts < $1
-                ORDER BY next_attempt_at, id LIMIT $2
-                FOR UPDATE SKIP LOCKED
-                """,
-            MAX_ATTEMPTS,
-            BATCH,
-        )
-        for row in rows:
+    failed: list[int] = []
+    errors: list[str] = []
+    try:
+        for row in sorted(rows, key=lambda r: r["id"]):
             try:
                 message = compose(row["id"], row["recipient"], row["subject"], row["body"])
-                await transport.send(message)
-            except Exception as exc:  # any transport failure: retry later with back-off
-                delay = 60 * 2 ** row["attempts"]
-                await conn.execute(
-                    """
-                        UPDATE outbox SET attempts = attempts + 1, last_error = $2,
-                            next_attempt_at = now() + make_interval(secs => $3)
-                        WHERE id = $1
-                        """,
-                    row["id"],
-                    type(exc).__name__,  # never the message: it may quote the address
-                    delay,
-                )
-                log.warning("outbox message %s not sent (%s)", row["id"], type(exc).__name__)
-                continue
-            sent.append(row["id"])
-        if sent:
-            await conn.execute(
-                "UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = ANY($1)",
-                sent,
-            )
+                async with asyncio.timeout(SEND_TIMEOUT):
+                    await transport.send(message)
+            except Exception as exc:  # any failure of this message: retried later
+                failed.append(row["id"])
+                errors.append(_describe(exc))
+                _log_failure(row["id"], row["attempts"] + 1, errors[-1])
+            else:
+                sent.append(row["id"])
+    finally:  # also when cancelled mid-batch: what went out is not sent again
+        if rows:
+            done = {*sent, *failed}
+            untried = [r["id"] for r in rows if r["id"] not in done]
+            async with pool.acquire() as conn, asyncio.timeout(DB_TIMEOUT):
+                await conn.execute(MARK_SQL, sent, failed, errors, BACKOFF, untried)
     return len(sent)
 
 
+def _describe(exc: Exception) -> str:
+    """The exception type and an SMTP reply code: never the message, it may quote the address."""
+    code = getattr(exc, "code", None)
+    return f"{type(exc).__name__} {code}" if isinstance(code, int) else type(exc).__name__
+
+
+def _log_failure(outbox_id: int, attempt: int, error: str) -> None:
+    if attempt >= MAX_ATTEMPTS:
+        log.error("outbox message %s not sent (%s); gave up after %d attempts",
+                  outbox_id, error, attempt)  # fmt: skip
+    else:
+        delay = BACKOFF * 2 ** (attempt - 1)
+        log.warning("outbox message %s not sent (%s, attempt %d of %d); next try in %d s",
+                    outbox_id, error, attempt, MAX_ATTEMPTS, delay)  # fmt: skip
+
+
 async def run(pool: Any, transport: Transport, interval: float = 2.0) -> None:
-    """The worker loop, started by the app's lifespan; errors never stop it. A full batch
-    means more are waiting: go on at once instead of sleeping."""
+    """The sender loop, run under tasks.supervise (which logs a failed round and starts it
+    again with back-off). A full batch means more are waiting: go on at once."""
     while True:
-        sent = 0
-        try:
-            sent = await send_pending(pool, transport)
-        except Exception:  # database down and the like: try again next round
-            log.warning("outbox round failed", exc_info=False)
+        sent = await send_pending(pool, transport)
         await asyncio.sleep(0 if sent >= BATCH else interval)

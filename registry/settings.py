@@ -33,6 +33,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Proxies whose X-Forwarded-For is believed (rate limits count the real client then).
     trusted_proxies: str = ""
     send_outbox: bool = True
+    # Housekeeping (registry/housekeeping.py) every this many seconds, 0 for never: old
+    # rate-limit windows, expired staff sessions, sent mail older than outbox_keep_days.
+    housekeeping_interval: int = 3600
+    outbox_keep_days: int = 30
     # (hits, seconds) per client address, shared by all workers through PostgreSQL.
     filing_limit: tuple[int, int] = (10, 600)
     tracking_limit: tuple[int, int] = (30, 600)
@@ -56,6 +60,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             trusted_proxies=env.get("REGISTRY_TRUSTED_PROXIES", ""),
             filing_limit=_limit(env.get("REGISTRY_FILING_LIMIT"), (10, 600)),
             tracking_limit=_limit(env.get("REGISTRY_TRACKING_LIMIT"), (30, 600)),
+            housekeeping_interval=_count(env.get("REGISTRY_HOUSEKEEPING_INTERVAL"), 3600, 0),
+            outbox_keep_days=_count(env.get("REGISTRY_OUTBOX_KEEP_DAYS"), 30, 1),
         )
 
 
@@ -64,6 +70,14 @@ def _public_url(text: str) -> str:
     if text and not text.startswith(("https://", "http://")):
         raise ValueError(f"REGISTRY_PUBLIC_URL must start with https:// (got {text!r})")
     return text.rstrip("/")
+
+
+def _count(text: str | None, default: int, least: int) -> int:
+    """A whole number of at least `least`: a typo fails at start, not an hour later."""
+    value = default if not text else int(text)
+    if value < least:
+        raise ValueError(f"expected a whole number of at least {least}, got {text!r}")
+    return value
 
 
 def _limit(text: str | None, default: tuple[int, int]) -> tuple[int, int]:
