@@ -23,7 +23,7 @@ from registry.listen import listen_for_changes
 from registry.lookup import Lookup
 from registry.routes import admin, api, complaints, office, public, staff, transparency
 from registry.settings import PROJECT_ROOT, Settings
-from registry.web import PageCache, add_security_headers, make_environment
+from registry.web import SECURITY_HEADERS, PageCache, add_security_headers, make_environment
 
 MAX_BODY = 1024 * 1024  # the largest legitimate body is a list import (XLSX)
 
@@ -69,11 +69,7 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
         try:
             yield
         finally:
-            for task in (listener, sender):
-                if task:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+            await tasks.stop(running)
             if own_pool:
                 await own_pool.close()
 
