@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+
+import msgspec
 
 from registry.models import REPLACEMENT_METHODS, STATUTORY_LEVELS, Status
 from registry.queries import certificates as q
@@ -43,3 +46,27 @@ async def test_demanding_departments_exist(conn):
     items, _ = await q.list_certificates(conn, on=dt.date.today())
     for c in items:
         assert set(c.demanded_by) & deps, c.code
+
+
+async def test_public_fields_name_documents_not_sources(conn):
+    """What the importer loaded, field by field: no web address, no internal word, no research
+    provenance; every note names the 2018 document; every item takes effect on 2018-12-28."""
+    items, _ = await q.list_certificates(conn, on=dt.date.today())
+    for c in items:
+        text = msgspec.json.encode(c).decode()
+        assert not re.search(
+            r"https?:|www\.|\.com|\.cn\b|seed|种子|来源[：:]|typical", text, re.I
+        ), c.code
+        assert "国办发〔2018〕47号" in c.note, c.code
+        assert c.effective_from == dt.date(2018, 12, 28), c.code
+
+
+async def test_no_certificate_is_retained_and_abolished_for_cremation(conn):
+    """The contradiction that was: the death certificate at cremation is retained (CY-ZM-002);
+    the abolished CY-ZM-058 is the repeated demand after cremation."""
+    items, _ = await q.list_certificates(conn, on=dt.date.today())
+    by_code = {c.code: c for c in items}
+    kept, gone = by_code["CY-ZM-002"], by_code["CY-ZM-058"]
+    assert kept.status is Status.RETAINED and "遗体火化" in kept.matters
+    assert gone.status is Status.ABOLISHED
+    assert not any("火化" in m for m in gone.matters)
