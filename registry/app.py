@@ -19,6 +19,7 @@ from litestar.static_files import create_static_files_router
 
 from registry import auth, errors, housekeeping, outbox, tasks
 from registry.db import Pool, create_pool
+from registry.inputguard import InputGuard
 from registry.listen import listen_for_changes
 from registry.lookup import Lookup
 from registry.routes import admin, api, complaints, office, public, staff, transparency
@@ -93,6 +94,7 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
         state=state,
         lifespan=[lifespan],
         before_send=[add_security_headers],
+        middleware=[InputGuard],  # NUL and control characters refused at one boundary
         csrf_config=CSRFConfig(
             secret=settings.secret_key or "tests-only",
             cookie_httponly=True,

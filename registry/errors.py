@@ -30,21 +30,44 @@ MESSAGES = {
 }
 
 
-# Errors that mean the database cannot be reached right now: 503, try again.
+# Failures to reach PostgreSQL: 503 with Retry-After, and one log line. Anything else,
+# other OSErrors included (a missing file, a full disk), is a bug: 500 with a traceback.
 DB_DOWN = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
+    # Refused, reset, aborted, broken pipe: the only connections a request opens are the
+    # pool's to PostgreSQL (mail goes out from the outbox task, not from requests).
+    ConnectionError,
+    asyncpg.PostgresConnectionError,  # class 08, and a connection lost mid-query
+    asyncpg.exceptions.CannotConnectNowError,  # starting up or shutting down (57P03)
+    asyncpg.exceptions.TooManyConnectionsError,  # 53300
     # The server ended the session: `pg_ctl stop/restart -m fast` (57P01) or another backend
     # crashed (57P02). Usually arrives wrapped in ConnectionDoesNotExistError; not always.
-    asyncpg.AdminShutdownError,
-    asyncpg.CrashShutdownError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
     # A pooled connection whose server sent that FATAL while it sat idle fails its next
     # query client-side: "cannot switch to state 15; another operation (2) is in progress"
     # (MagicStack/asyncpg#784, #1069). The pool terminates it on release; the retry works.
     asyncpg.InternalClientError,
 )
+
+
+def db_unreachable(exc: BaseException) -> bool:
+    """True only when PostgreSQL cannot be reached right now (try again), not for bugs."""
+    if isinstance(exc, DB_DOWN):
+        return True
+    if isinstance(exc, asyncpg.InterfaceError):  # "connection is closed", "pool is closing"
+        return "closed" in str(exc) or "closing" in str(exc)
+    # A missing Unix socket (FileNotFoundError), DNS, a connect or pool timeout, "Multiple
+    # exceptions" from every address refusing: OSErrors, but only raised inside asyncpg.
+    return isinstance(exc, OSError) and _raised_in_asyncpg(exc)
+
+
+def _raised_in_asyncpg(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        if str(tb.tb_frame.f_globals.get("__name__", "")).startswith("asyncpg."):
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def error_responses(*codes: int) -> dict[int, Any]:
@@ -90,7 +113,7 @@ def describe(exc: Exception) -> tuple[int, str, list[FieldError]]:
         return 404, exc.message, []
     if isinstance(exc, ValidationException):
         return 400, MESSAGES[400], _field_errors(exc)
-    if isinstance(exc, DB_DOWN):
+    if db_unreachable(exc):
         return 503, MESSAGES[503], []
     if isinstance(exc, HTTPException):
         code = exc.status_code
@@ -109,7 +132,18 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     ref = ""
     if status >= 500:
         ref = secrets.token_hex(4)
-        log.error("error %s on %s %s", ref, request.method, request.url.path, exc_info=exc)
+        if status == 503 and db_unreachable(exc):
+            # An outage is one line per request: tracebacks here would flood the log.
+            reason = f"{type(exc).__name__}: {exc}"[:200]
+            log.warning(
+                "database unreachable %s on %s %s (%s)",
+                ref,
+                request.method,
+                request.url.path,
+                reason,
+            )
+        else:
+            log.error("error %s on %s %s", ref, request.method, request.url.path, exc_info=exc)
     if status == 401 and not request.url.path.startswith("/api/"):
         target = quote(request.url.path) if request.method == "GET" else ""
         return Response(b"", status_code=303, headers={"location": f"/staff/login?next={target}"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from contextlib import asynccontextmanager
@@ -63,3 +64,16 @@ async def test_form_comes_back_with_everything_typed(down_client):
 async def test_pages_show_a_plain_503(down_client):
     r = await down_client.get("/certificates/retained")
     assert r.status_code == 503 and "<h1>" in r.text and "Traceback" not in r.text
+
+
+async def test_an_outage_logs_one_line_per_request_without_a_traceback(down_client, caplog):
+    caplog.set_level(logging.DEBUG, logger="registry")
+    for _ in range(5):
+        r = await down_client.get("/api/v1/summary")
+        assert r.status_code == 503
+    page = await down_client.get("/certificates/retained")
+    assert page.status_code == 503
+    records = [rec for rec in caplog.records if rec.name == "registry"]
+    assert len(records) == 6, [rec.getMessage() for rec in records]
+    assert all(rec.levelno == logging.WARNING and rec.exc_info is None for rec in records)
+    assert "Traceback" not in caplog.text and "ConnectionRefusedError" in caplog.text

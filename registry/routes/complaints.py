@@ -13,9 +13,9 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 
-from registry import clock, complaints, ratelimit
+from registry import clock, complaints, inputguard, ratelimit
 from registry.checker import Question, decide
-from registry.errors import DB_DOWN, InvalidInput
+from registry.errors import InvalidInput, db_unreachable
 from registry.lookup import Lookup
 from registry.models import ComplaintIn, ContactIn, FieldError, Receipt
 from registry.queries import complaints as cq
@@ -148,7 +148,9 @@ async def render_form(
         async with request.app.state.pool.acquire() as conn:
             departments = await dq.list_departments(conn)
         request.app.state.departments = departments
-    except DB_DOWN:
+    except Exception as exc:
+        if not db_unreachable(exc):
+            raise
         departments = request.app.state.get("departments", [])
     # The middleware gives GET pages a token; the POST route checks its own (see create()).
     state_token = ScopeState.from_scope(request.scope).csrf_token
@@ -206,7 +208,11 @@ async def new(
 
 
 # CSRF is checked here rather than by the middleware, so a stale page loses nothing typed.
-@post("/complaints", name="complaints.create", opt={"exclude_from_csrf": True})
+@post(
+    "/complaints",
+    name="complaints.create",
+    opt={"exclude_from_csrf": True, inputguard.RESHOWS_FORM: True},
+)
 async def create(
     request: Req,
     data: URLEncodedBody[dict[str, Any]],
@@ -216,6 +222,8 @@ async def create(
     if not csrf_matches(request, str(data.get("_csrf_token", ""))):
         msg = "页面已过期或浏览器禁用了 Cookie，请再点一次“提交”。您填写的内容都还在。"
         return await render_form(request, form, [], status=403, message=msg)
+    if refused := inputguard.refused(request):  # control characters, already removed
+        return await render_form(request, form, refused, status=422)
     token = form.get("form_token") or ""
     # The page's token is 22 random characters; a short one would be guessable (see KEY_RE).
     key = f"form:{token}" if 16 <= len(token) <= 64 else None
@@ -226,7 +234,9 @@ async def create(
     except TooManyRequests:
         msg = "提交太频繁，请过几分钟再提交。您填写的内容已保留。"
         return await render_form(request, form, [], status=429, message=msg)
-    except DB_DOWN:
+    except Exception as exc:
+        if not db_unreachable(exc):
+            raise
         msg = "系统暂时无法保存您的投诉，请稍后再点“提交”。您填写的内容都还在。"
         return await render_form(request, form, [], status=503, message=msg)
     cookie = Cookie(

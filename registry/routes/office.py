@@ -12,7 +12,7 @@ from litestar.response import Redirect
 from registry import audit, auth
 from registry.models import ROLE_LABELS
 from registry.queries import office as q
-from registry.routes.staff import page, user_of
+from registry.routes.staff import page, page_number, user_of
 
 Req = Request[Any, Any, Any]
 PAGE = 100
@@ -23,9 +23,10 @@ async def audit_log(
     request: Req, action: FromQuery[str | None] = None, page_no: FromQuery[int] = 1
 ) -> Response[bytes]:
     action = (action or "").strip()[:60] or None
+    page_no = page_number(page_no)
     async with request.app.state.pool.acquire() as conn:
         rows, total = await q.audit_entries(
-            conn, action=action, limit=PAGE, offset=max(0, page_no - 1) * PAGE
+            conn, action=action, limit=PAGE, offset=(page_no - 1) * PAGE
         )
         actions = await q.audit_actions(conn)
     return page(

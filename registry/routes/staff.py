@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 
-from registry import audit, auth, clock, ratelimit, workflow
+from registry import audit, auth, clock, inputguard, ratelimit, workflow
 from registry.models import Classification, ComplaintStatus, FieldError, Role, StaffUser
 from registry.queries import complaints as q
 from registry.queries import departments as dq
@@ -20,12 +20,18 @@ from registry.web import csrf_cookie, render_page
 
 Req = Request[Any, Any, Any]
 PAGE = 50
+MAX_PAGE = 10_000  # OFFSET is a bigint: a page number from the URL must not overflow it
 
 
 def user_of(request: Req) -> StaffUser:
     user: StaffUser | None = request.scope.get("state", {}).get("staff_user")
     assert user is not None, "policy_guard runs first"
     return user
+
+
+def page_number(page_no: int) -> int:
+    """Every staff list's page number, as given in the URL, clamped to what can exist."""
+    return max(1, min(page_no, MAX_PAGE))
 
 
 def scope_of(user: StaffUser) -> str | None:
@@ -176,7 +182,8 @@ async def queue(
         "classification": classification if classification in set(Classification) else None,
         "overdue_on": today if overdue == "1" else None,
     }
-    offset = max(0, page_no - 1) * PAGE
+    page_no = page_number(page_no)
+    offset = (page_no - 1) * PAGE
     async with request.app.state.pool.acquire() as conn:
         rows, total = await q.queue(
             conn, scope_department=scope_of(user), limit=PAGE, offset=offset, **filters
@@ -226,7 +233,10 @@ async def detail(request: Req, complaint_id: FromPath[int]) -> Response[bytes]:
     return await _detail(request, complaint_id)
 
 
-@post("/complaints/{complaint_id:int}/{action:str}", opt={"policy": "complaints"})
+@post(
+    "/complaints/{complaint_id:int}/{action:str}",
+    opt={"policy": "complaints", inputguard.RESHOWS_FORM: True},
+)
 async def act(
     request: Req,
     complaint_id: FromPath[int],
@@ -239,6 +249,15 @@ async def act(
     except ValueError:
         raise NotFoundException() from None
     form = {k: str(v) for k, v in data.items()}
+    if refused := inputguard.refused(request):
+        return await _detail(
+            request,
+            complaint_id,
+            status=422,
+            form=form,
+            errors=refused,
+            error=inputguard.summary(refused),
+        )
     try:
         async with request.app.state.pool.acquire() as conn:
             await workflow.transition(
@@ -269,12 +288,18 @@ async def act(
     return Redirect(f"/staff/complaints/{complaint_id}?msg=已保存", status_code=303)
 
 
-@post("/complaints/{complaint_id:int}/reveal", opt={"policy": "supervisor"})
+@post(
+    "/complaints/{complaint_id:int}/reveal",
+    opt={"policy": "supervisor", inputguard.RESHOWS_FORM: True},
+)
 async def reveal(
     request: Req, complaint_id: FromPath[int], data: URLEncodedBody[dict[str, Any]]
 ) -> Response[bytes]:
     """The only way contact data is read for a person: with a reason, audited first."""
     reason = str(data.get("reason", "")).strip()[:500]
+    if refused := inputguard.refused(request):
+        error = inputguard.summary(refused)
+        return await _detail(request, complaint_id, status=422, errors=refused, error=error)
     if not reason:
         err = [FieldError("reason", "查看联系方式必须写明理由")]
         return await _detail(request, complaint_id, status=422, errors=err, error=err[0].message)
