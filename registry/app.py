@@ -13,18 +13,20 @@ from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 
 from registry import auth, errors, housekeeping, outbox, tasks
 from registry.db import Pool, create_pool
+from registry.door import HostGate
 from registry.inputguard import InputGuard
 from registry.listen import listen_for_changes
 from registry.lookup import Lookup
 from registry.routes import admin, api, complaints, office, public, staff, transparency
 from registry.settings import PROJECT_ROOT, Settings
-from registry.web import SECURITY_HEADERS, PageCache, add_security_headers, make_environment
+from registry.web import PageCache, add_security_headers, make_environment
 
 MAX_BODY = 1024 * 1024  # the largest legitimate body is a list import (XLSX)
 
@@ -94,7 +96,7 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
         state=state,
         lifespan=[lifespan],
         before_send=[add_security_headers],
-        middleware=[InputGuard],  # NUL and control characters refused at one boundary
+        middleware=[*host_gate(settings.allowed_hosts), InputGuard],  # NUL and control characters refused at one boundary
         csrf_config=CSRFConfig(
             secret=settings.secret_key or "tests-only",
             cookie_httponly=True,
@@ -116,45 +118,30 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
                 opt={"exclude_from_csrf": True, "policy": "public"},
             ),
         ),
-        allowed_hosts=AllowedHostsConfig(allowed_hosts=settings.allowed_hosts)
-        if settings.allowed_hosts
-        else None,
         debug=settings.debug,
     )
     auth.check_policies(app)
     return app
 
 
-CHECK_PATH = "/api/v1/check"
-JSON_HEADERS = [(b"content-type", b"application/json"), *SECURITY_HEADERS]
+def host_gate(allowed_hosts: list[str]) -> list[DefineMiddleware]:
+    """Litestar's allowed-hosts check as the app's first middleware (registry.door.HostGate),
+    rather than its `allowed_hosts=` option: that one runs inside each route, after any app
+    middleware, and answers a bare {"message": ...}."""
+    if not allowed_hosts:
+        return []
+    return [DefineMiddleware(HostGate, config=AllowedHostsConfig(allowed_hosts=allowed_hosts))]
 
 
 class Registry(Litestar):
-    """Litestar plus two things at the door.
-
-    - HEAD is answered as GET without the body (link checkers and monitors use it; Litestar
-      would answer 405 for every page).
-    - A repeat question to /api/v1/check is answered from the worker's answer cache before
-      routing, with the same bytes and headers the handler sends: most people ask about a few
-      certificates, and this is the one hot path. Everything else, and every first asking,
-      goes through Litestar (and fills the cache).
-    """
+    """Litestar, answering HEAD as GET without the body (link checkers and monitors use it;
+    Litestar would answer 405 for every page). Repeat /api/v1/check questions are answered by
+    registry.door.AnswerCache, after the host check and inside the security headers."""
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] == "HEAD":
             scope = {**scope, "method": "GET"}
             send = _headers_only(send)
-        if scope["type"] == "http" and scope["path"] == CHECK_PATH and scope["method"] == "GET":
-            lookup: Lookup = self.state.lookup
-            body = lookup.answers.get(lookup.answer_key(scope["query_string"]))
-            if body is not None:
-                length = (b"content-length", str(len(body)).encode())
-                await send(
-                    {"type": "http.response.start", "status": 200,
-                     "headers": [*JSON_HEADERS, length]}
-                )  # fmt: skip
-                await send({"type": "http.response.body", "body": body})
-                return
         await super().__call__(scope, receive, send)
 
 

@@ -6,11 +6,12 @@ import datetime as dt
 from typing import Any
 
 import asyncpg
+from litestar.exceptions import HTTPException
 
 from registry import clock
-from registry.checker import Index, Question, Verdict, decide, search
+from registry.checker import Question, Verdict
 from registry.errors import InvalidInput, NotFound
-from registry.lookup import Lookup
+from registry.lookup import Busy, ClientBusy, Lookup
 from registry.models import (
     CertificateDetail,
     CertificatePage,
@@ -18,6 +19,7 @@ from registry.models import (
     ListFilters,
     Status,
 )
+from registry.pastdates import RETRY_AFTER_S
 from registry.queries import certificates as q
 from registry.queries import departments as dq
 from registry.textnorm import simplify
@@ -92,9 +94,10 @@ def _clean(text: str | None) -> str | None:
 
 
 async def certificate_page(
-    conn: asyncpg.Connection, f: ListFilters, index: Index | None = None
+    conn: asyncpg.Connection, f: ListFilters, codes: list[str] | None = None
 ) -> CertificatePage:
-    """One page of the list; q also finds Traditional, pinyin and alias spellings via the index."""
+    """One page of the list; `codes` (search_codes()) make q also find Traditional, pinyin and
+    alias spellings."""
     on = f.on or clock.today()
     department = f.department
     if department:
@@ -105,7 +108,7 @@ async def certificate_page(
         on=on,
         status=f.status,
         q=simplify(f.q) if f.q else None,
-        codes=search(f.q, index) if f.q and index else None,
+        codes=codes if f.q else None,
         department=department,
         domain=f.domain,
         replacement=f.replacement,
@@ -153,14 +156,32 @@ def parse_question(
     return question, day
 
 
-async def check(pool: Any, lookup: Lookup, question: Question, on: dt.date | None) -> Verdict:
-    index = await lookup.index(pool, on or clock.today())
-    return decide(question, index)
+async def check(
+    pool: Any, lookup: Lookup, question: Question, on: dt.date | None, client: str = ""
+) -> Verdict:
+    """`client` (its address) bounds how many questions about other dates it has waiting."""
+    try:
+        return await lookup.verdict(pool, question, on, client)
+    except Busy as exc:
+        raise _busy(exc) from exc
 
 
-async def index_for(request: Any, f: ListFilters) -> Index | None:
-    """The checker index, only when a list search needs it."""
+async def search_codes(request: Any, f: ListFilters, client: str = "") -> list[str] | None:
+    """The codes a list search means (None without q); other dates are bounded as in check()."""
     if not f.q:
         return None
     lookup: Lookup = request.app.state.lookup
-    return await lookup.index(request.app.state.pool, f.on or clock.today())
+    try:
+        return await lookup.search(request.app.state.pool, f.q, f.on, client)
+    except Busy as exc:
+        raise _busy(exc) from exc
+
+
+def _busy(exc: Busy) -> HTTPException:
+    retry = {"retry-after": str(RETRY_AFTER_S)}
+    if isinstance(exc, ClientBusy):
+        return HTTPException(status_code=429, detail=CLIENT_BUSY, headers=retry)
+    return HTTPException(status_code=503, headers=retry)
+
+
+CLIENT_BUSY = "您查询其他日期的问题还在处理中，请等前面的结果出来后再查"

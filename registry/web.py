@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Request, Response
 from litestar.datastructures import Cookie
@@ -14,6 +15,7 @@ from litestar.middleware.csrf import CSRFMiddleware, generate_csrf_token
 from litestar.types import Message, Scope
 
 from registry import clock
+from registry.cache import BoundedCache
 from registry.models import (
     CLASSIFICATION_LABELS,
     COMPLAINT_STATUS_LABELS,
@@ -110,34 +112,48 @@ def render_page(request: Request[Any, Any, Any], template: str, **context: Any) 
     return env.get_template(template).render(**context)
 
 
+# Rendered pages: 2-25 KB each, so 16 MB holds every list page and item page of the seed list
+# many times over, and the most visited ones of a 200,000-item list.
+PAGE_BYTES = 16 * 2**20
+PAGE_ENTRY = 2**20
+PAGE_KEY = 4096  # keys are built from parsed, bounded parameters; longer ones are not kept
+
+
+def _page_size(page: tuple[str, bytes]) -> int:
+    return len(page[0]) + len(page[1])
+
+
 class PageCache:
-    """Rendered public pages, dropped whenever the list changes (see listen.py)."""
+    """Rendered public pages, keyed on the parameters each page uses, dropped whenever the list
+    changes (see listen.py)."""
 
     def __init__(self) -> None:
-        self.generation = 0
-        self._pages: dict[str, tuple[str, bytes]] = {}
+        self.pages: BoundedCache[tuple[str, bytes]] = BoundedCache(
+            PAGE_BYTES, PAGE_ENTRY, _page_size, max_key=PAGE_KEY
+        )
+
+    @property
+    def generation(self) -> int:
+        return self.pages.generation
 
     def clear(self) -> None:
-        self.generation += 1
-        self._pages.clear()
+        self.pages.clear()
 
     async def respond(
         self,
         request: Request[Any, Any, Any],
-        key: str,
+        key: str | tuple[Any, ...],
         render: Callable[[], Awaitable[str]],
     ) -> Response[bytes]:
-        """Serve from memory, or render once; a repeat visit with a matching ETag gets 304."""
-        key = f"{clock.today().isoformat()}|{key}"
-        hit = self._pages.get(key)
+        """Serve from memory, or render once; a repeat visit with a matching ETag gets 304.
+        `key` names the page and the parsed parameters it is rendered from, nothing else."""
+        cache_key = msgspec.json.encode((clock.today().isoformat(), key))
+        hit = self.pages.get(cache_key)
         if hit is None:
             generation = self.generation
             body = (await render()).encode()
             hit = ('"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"', body)
-            if generation == self.generation:  # the list did not change while rendering
-                if len(self._pages) > 2000:
-                    self._pages.clear()
-                self._pages[key] = hit
+            self.pages.put(cache_key, hit, generation)  # not if the list changed meanwhile
         etag, body = hit
         headers = {"etag": etag, "cache-control": "no-cache"}
         if request.headers.get("if-none-match") == etag:

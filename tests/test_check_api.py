@@ -8,6 +8,8 @@ import pytest
 
 from registry import transfer
 from registry.app import list_changed
+from registry.checker import Question
+from registry.lookup import Lookup
 from registry.queries import certificates as q
 
 
@@ -38,12 +40,13 @@ async def test_repeat_question_is_the_same_answer(client):
     assert a == b
 
 
-async def test_a_remembered_answer_is_served_before_routing_with_the_same_bytes(client, app):
-    """The shortcut in registry.app.Registry: same body and headers, dropped on a list change."""
+async def test_a_remembered_answer_is_served_before_the_handler_with_the_same_bytes(client, app):
+    """The shortcut in registry.door.AnswerCache: same body and headers, dropped on a list
+    change; the key is the parsed question."""
     first = await client.get("/api/v1/check", params={"name": "良民证"})
-    key = app.state.lookup.answer_key(b"name=%E8%89%AF%E6%B0%91%E8%AF%81")
-    assert app.state.lookup.answers[key] == first.content
-    app.state.lookup.answers[key] = b'{"marker":"from the cache"}'
+    key = Lookup.answer_key(Question(name="良民证"), None)
+    assert app.state.lookup.answers.get(key) == first.content
+    app.state.lookup.answers.put(key, b'{"marker":"from the cache"}', app.state.lookup.generation)
     hit = await client.get("/api/v1/check", params={"name": "良民证"})
     assert hit.json() == {"marker": "from the cache"}  # proves the shortcut answered
     list_changed(app.state)
@@ -55,6 +58,8 @@ async def test_a_remembered_answer_is_served_before_routing_with_the_same_bytes(
     assert {k: v for k, v in third.headers.items() if k not in drop} == {
         k: v for k, v in first.headers.items() if k not in drop
     }
+    assert third.headers["x-frame-options"] == "DENY"  # the security headers, once each
+    assert len(third.headers.get_list("content-security-policy")) == 1
 
 
 async def test_retained_and_matter(client):

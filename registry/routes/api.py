@@ -11,6 +11,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from registry import clock, complaints, views
 from registry.checker import Verdict
+from registry.door import AnswerCache
 from registry.errors import InvalidInput, NotFound, error_responses
 from registry.lookup import Lookup
 from registry.models import (
@@ -25,7 +26,7 @@ from registry.models import (
 )
 from registry.queries import certificates as q
 from registry.queries import departments as dq
-from registry.routes.complaints import limit, submit
+from registry.routes.complaints import client_address, limit, submit
 from registry.web import render_page
 
 Req = Request[Any, Any, Any]
@@ -48,7 +49,7 @@ async def summary(
 @get(
     "/certificates",
     summary="证明事项清单（筛选、分页）",
-    responses=error_responses(400, 503),
+    responses=error_responses(400, 429, 503),
 )
 async def certificates(
     request: Req,
@@ -71,9 +72,9 @@ async def certificates(
         page=page,
         per_page=per_page,
     )
-    index = await views.index_for(request, filters)
+    codes = await views.search_codes(request, filters, client_address(request))
     async with request.app.state.pool.acquire() as conn:
-        return await views.certificate_page(conn, filters, index)
+        return await views.certificate_page(conn, filters, codes)
 
 
 @get(
@@ -96,9 +97,10 @@ async def certificate(
 
 @get(
     "/check",
+    middleware=[AnswerCache],
     summary="能不能要求我提供这个证明？",
     responses={200: ResponseSpec(data_container=Verdict, description="判断结果")}
-    | error_responses(400, 503),
+    | error_responses(400, 429, 503),
 )
 async def check(
     request: Req,
@@ -112,14 +114,16 @@ async def check(
     ] = None,
 ) -> Response[bytes]:
     """Repeat questions are answered from memory: most people ask about a few certificates.
-    Once remembered, registry.app.Registry answers them before routing, with the same bytes."""
+    Once remembered, registry.door.AnswerCache answers them before this runs, with the same
+    bytes; the key is the parsed question, so other parameters make no new entries."""
     lookup: Lookup = request.app.state.lookup
-    key = lookup.answer_key(request.scope["query_string"])
+    question, day = views.parse_question(name, matter, department, on)
+    key = lookup.answer_key(question, day)
     body = lookup.answers.get(key)
     if body is None:
         generation = lookup.generation
-        question, day = views.parse_question(name, matter, department, on)
-        verdict = await views.check(request.app.state.pool, lookup, question, day)
+        pool = request.app.state.pool
+        verdict = await views.check(pool, lookup, question, day, client_address(request))
         body = msgspec.json.encode(verdict)
         lookup.remember(key, body, generation)
     return Response(body, media_type=MediaType.JSON)

@@ -14,18 +14,17 @@ from registry.errors import InvalidInput, NotFound
 from registry.models import Status
 from registry.queries import certificates as q
 from registry.queries import departments as dq
+from registry.routes.complaints import client_address
 from registry.web import PageCache, render_page
 
 Req = Request[Any, Any, Any]
 
 
-async def cached(request: Req, key: str, render: Callable[[], Awaitable[str]]) -> Response[bytes]:
+async def cached(
+    request: Req, key: str | tuple[Any, ...], render: Callable[[], Awaitable[str]]
+) -> Response[bytes]:
     pages: PageCache = request.app.state.pages
     return await pages.respond(request, key, render)
-
-
-def _key(request: Req) -> str:
-    return request.url.path + "?" + "&".join(sorted(request.url.query.split("&")))
 
 
 @get("/", name="public.home", include_in_schema=False)
@@ -71,14 +70,24 @@ async def abolished(
         "page": page,
     }
     filters = views.parse_filters(status="abolished", **args)
+    # The page is rendered from the parsed filters only, so they alone are its cache key.
+    given = {
+        k: v
+        for k, v in (
+            ("q", filters.q),
+            ("department", filters.department),
+            ("domain", filters.domain),
+            ("replacement", filters.replacement),
+        )
+        if v
+    }
 
     async def render() -> str:
-        index = await views.index_for(request, filters)
+        codes = await views.search_codes(request, filters, client_address(request))
         async with request.app.state.pool.acquire() as conn:
-            result = await views.certificate_page(conn, filters, index)
+            result = await views.certificate_page(conn, filters, codes)
             facets = await q.facets(conn, on=clock.today(), status="abolished")
             departments = await dq.list_departments(conn)
-        given = {k: v for k, v in args.items() if v and k != "page"}
         dep_names = {d.name for d in departments}
         return render_page(
             request,
@@ -92,7 +101,7 @@ async def abolished(
             json_url="/api/v1/certificates?" + urlencode({"status": "abolished", **given}),
         )
 
-    return await cached(request, _key(request), render)
+    return await cached(request, ("abolished", filters.page, *given.items()), render)
 
 
 @get("/certificates/{code:str}", name="public.certificate", include_in_schema=False)
@@ -127,18 +136,25 @@ async def check(
         )
         return Response(html.encode(), status_code=400, media_type=MediaType.HTML)
 
+    on_ = day.isoformat() if day else None
+    fields = (question.name, question.matter, question.department, on_)
+    names = ("name", "matter", "department", "on")
+    asked = {k: v for k, v in zip(names, fields, strict=True) if v}
+
     async def render() -> str:
         lookup = request.app.state.lookup
-        verdict = await views.check(request.app.state.pool, lookup, question, day)
+        pool = request.app.state.pool
+        verdict = await views.check(pool, lookup, question, day, client_address(request))
         return render_page(
             request,
             "public/check.html",
             verdict=verdict,
             question=question,
-            json_url="/api/v1/check?" + request.url.query,
+            json_url="/api/v1/check?" + urlencode(asked),
         )
 
-    return await cached(request, _key(request), render)
+    # The page shows the parsed question only: its key, whatever else the URL carried.
+    return await cached(request, ("check", *asked.items()), render)
 
 
 DOWNLOADS = {

@@ -1,0 +1,142 @@
+"""The worker's caches hold the parsed question, within a byte budget, and sit behind the
+allowed-hosts check (probe findings H2 and L1)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from registry import views
+from registry.app import create_app
+from registry.db import SingleConnectionPool
+from registry.routes import public
+from registry.settings import Settings
+
+JUNK = "a" * 5000
+
+
+def test_the_byte_bound_evicts_the_least_recently_used():
+    from registry.cache import ENTRY_OVERHEAD, BoundedCache
+
+    cache: BoundedCache[bytes] = BoundedCache(3 * (ENTRY_OVERHEAD + 101), 10_000, len, max_key=50)
+    for k in (b"a", b"b", b"c"):
+        assert cache.put(k, b"x" * 100, cache.generation)
+    assert cache.get(b"a")  # now b is the least recently used
+    assert cache.put(b"d", b"x" * 100, cache.generation)
+    assert b"b" not in cache and [k in cache for k in (b"a", b"c", b"d")] == [True] * 3
+    assert cache.nbytes == 3 * (ENTRY_OVERHEAD + 101) and len(cache) == 3
+    assert cache.put(b"big", b"x" * 400, cache.generation)  # bigger than two: both go
+    assert len(cache) == 2 and cache.nbytes <= cache.max_bytes
+    assert not cache.put(b"huge", b"x" * 10_000, cache.generation)  # over max_entry
+    assert not cache.put(b"k" * 51, b"x", cache.generation)  # key over max_key
+    stale = cache.generation
+    cache.clear()
+    assert not cache.put(b"late", b"x", stale)  # worked out before the list changed
+    assert len(cache) == 0 and cache.nbytes == 0
+
+
+@pytest.fixture
+def worked(monkeypatch):  # type: ignore[no-untyped-def]
+    """How many verdicts and pages were worked out rather than served from a cache."""
+    counts = {"verdicts": 0, "pages": 0}
+    check, render = views.check, public.render_page
+
+    async def counted_check(*args, **kwargs):  # type: ignore[no-untyped-def]
+        counts["verdicts"] += 1
+        return await check(*args, **kwargs)
+
+    def counted_render(*args, **kwargs):  # type: ignore[no-untyped-def]
+        counts["pages"] += 1
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(views, "check", counted_check)
+    monkeypatch.setattr(public, "render_page", counted_render)
+    return counts
+
+
+async def ask(client, query: str, status: int = 200, **headers: str) -> httpx.Response:
+    r = await client.get("/api/v1/check?" + query, headers=headers)
+    assert r.status_code == status, r.text
+    return r
+
+
+async def test_junk_parameters_do_not_grow_the_answer_cache(client, app, worked):
+    answers = app.state.lookup.answers
+    first = await ask(client, "name=良民证")
+    for n in range(20):
+        again = await ask(client, f"name=良民证&j{n}={JUNK}&utm_source=x{n}")
+        assert again.content == first.content
+    assert worked["verdicts"] == 1 and len(answers) == 1
+    size = answers.nbytes
+    await ask(client, f"name=良民证&j={JUNK}")
+    assert answers.nbytes == size < 4096
+
+
+async def test_parameter_order_and_spelling_of_the_date_map_to_one_key(client, app, worked):
+    a = await ask(client, "name=出生医学证明&matter=落户&on=2026-01-05")
+    b = await ask(client, "on=20260105&matter=落户&name=出生医学证明")
+    c = await ask(client, "matter=落户&name=%20出生医学证明%20&on=2026-01-05")
+    assert a.content == b.content == c.content
+    assert worked["verdicts"] == 1 and len(app.state.lookup.answers) == 1
+
+
+async def test_a_long_name_is_answered_but_not_stored(client, app, worked):
+    answers = app.state.lookup.answers
+    await ask(client, "name=良民证")
+    padded = await ask(client, "name=良民证" + "+" * 20_000)  # answered as the short question
+    assert padded.json()["verdict"] == "abolished"
+    long = await ask(client, "name=" + "良" * 3000, status=400)  # refused, and not remembered
+    assert long.json()["errors"][0]["field"] == "name"
+    assert len(answers) == 1 and worked["verdicts"] == 1
+
+
+async def test_pages_are_keyed_on_the_parameters_they_use(client, app, worked):
+    pages = [  # the first one renders the page that all of them get
+        f"/certificates/abolished?page=1&q=%20良民证&x={JUNK}",
+        "/certificates/abolished?q=良民证&page=1",
+        f"/certificates/abolished?q=良民证&j1={JUNK}&j2=1",
+    ]
+    bodies = {(await client.get(p)).text for p in pages}
+    assert len(bodies) == 1 and worked["pages"] == 1
+    assert JUNK[:50] not in bodies.pop()
+    checks = [f"/check?z={JUNK}&name=良民证", "/check?name=良民证", "/check?name=良民证&a=1"]
+    bodies = {(await client.get(p)).text for p in checks}
+    assert len(bodies) == 1 and worked["pages"] == 2
+    assert JUNK[:50] not in bodies.pop()  # its link to the JSON twin is the parsed question
+    assert len(app.state.pages.pages) == 2
+
+
+@pytest.fixture
+async def hosts(conn):  # type: ignore[no-untyped-def]
+    settings = Settings(listen_for_changes=False, allowed_hosts=["registry.example"])
+    app = create_app(settings, pool=SingleConnectionPool(conn))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://registry.example") as c:
+        yield c
+
+
+@pytest.mark.parametrize("path", ["/api/v1/check?name=良民证", "/check?name=良民证", "/"])
+async def test_allowed_hosts_hold_on_a_repeated_question(hosts, path):
+    for _ in range(2):  # the first asking fills the caches
+        ok = await hosts.get(path)
+        assert ok.status_code == 200
+    for method in ("GET", "HEAD"):
+        bad = await hosts.request(method, path, headers={"host": "evil.test"})
+        assert bad.status_code == 400, (method, bad.text)
+        assert bad.headers["x-frame-options"] == "DENY"  # the security headers too
+        if method == "GET" and path.startswith("/api/"):
+            body = bad.json()
+            assert body["status"] == 400 and body["error"] and body["errors"] == []
+        if method == "HEAD":
+            assert bad.content == b""
+    head = await hosts.head(path)
+    assert head.status_code == 200 and head.content == b""
+    assert int(head.headers["content-length"]) == len(ok.content)
+
+
+async def test_a_refused_host_gets_the_error_shape_on_first_asking(hosts):
+    bad = await hosts.get("/api/v1/check?name=zz", headers={"host": "evil.test"})
+    assert bad.status_code == 400
+    assert set(bad.json()) == {"status", "error", "errors"}
+    page = await hosts.get("/certificates/abolished", headers={"host": "evil.test"})
+    assert page.status_code == 400 and "text/html" in page.headers["content-type"]
