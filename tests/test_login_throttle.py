@@ -3,6 +3,7 @@ failed login and delay is audited."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
@@ -12,6 +13,7 @@ from argon2 import PasswordHasher
 
 from registry import auth, ratelimit
 from tests.staff_helpers import PASSWORD, login, make_user
+from tests.twoconn import committed_db_fixture  # noqa: F401  (the fixture)
 
 WRONG = "not the password!"
 A, B, C = "203.0.113.7", "198.51.100.20", "192.0.2.55"
@@ -194,3 +196,26 @@ async def test_the_per_address_rate_limit_still_holds(conn, at):
     assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
     assert "过于频繁" in r.text
     assert (await login(at(B), "anyone", WRONG)).status_code == 401
+
+
+async def test_parallel_tries_from_one_address_cannot_slip_past_the_fifth(committed_db):
+    """Three wrong passwords at once after four failures: the pair's row lock lines them up,
+    so one is checked (the fifth failure) and the two others already wait."""
+    setup, locker, *contenders = await committed_db.connect(5)
+    await make_user(setup, "vic", "supervisor")
+    await setup.execute(
+        "INSERT INTO login_throttle (username, address, failures, last_failed_at)"
+        " VALUES ('vic', $1, 4, now())",
+        A,
+    )
+    tr = locker.transaction()
+    await tr.start()
+    await locker.execute("SELECT 1 FROM login_throttle WHERE username = 'vic' FOR UPDATE")
+    tries = [asyncio.ensure_future(auth.attempt_login(c, "vic", WRONG, A)) for c in contenders]
+    try:
+        await committed_db.wait_for_lock_waiters(len(tries))
+    finally:
+        await tr.rollback()
+    results = await asyncio.gather(*tries)
+    assert sorted(r.waits_for for r in results) == ["", "address", "address"]
+    assert await setup.fetchval("SELECT failures FROM login_throttle WHERE username = 'vic'") == 5
