@@ -457,6 +457,9 @@ def check_list(report: Report, path: Path, departments: set[str], *, whole: bool
 
 def main(argv: Sequence[str]) -> int:
     target = Path(argv[0]) if argv else SEED
+    if not target.exists():
+        print(f"FAIL  {target} does not exist")
+        return 1
     report = Report()
     if target.is_dir():
         departments = check_departments(report, target / "departments.csv")
