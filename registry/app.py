@@ -96,7 +96,9 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
         state=state,
         lifespan=[lifespan],
         before_send=[add_security_headers],
-        middleware=[*host_gate(settings.allowed_hosts), InputGuard],  # NUL and control characters refused at one boundary
+        # The host check first (then the answer cache, on /api/v1/check, runs after it); then
+        # NUL and control characters refused at one boundary.
+        middleware=[*host_gate(settings.allowed_hosts), InputGuard],
         csrf_config=CSRFConfig(
             secret=settings.secret_key or "tests-only",
             cookie_httponly=True,
