@@ -1,6 +1,10 @@
-"""Route x role matrix, generated from the application's route table against POLICIES.
+"""Route x role matrix: every route of the application's route table, for every role, answers
+exactly what MATRIX declares (the status, and the Location of a redirect), so a 500 or any
+other wrong answer fails, for allowed and refused roles alike.
 
-A route without a policy fails here (and the guard refuses it to everyone at run time)."""
+A route without a policy fails here (and the guard refuses it to everyone at run time); a route
+without a row in MATRIX, a row for a route that is gone, or a route whose policy differs from
+its row fails test_route_role_matrix."""
 
 from __future__ import annotations
 
@@ -183,6 +187,7 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ),
     ("GET", "/staff/calendar"): Cell("supervisor", 200),
     ("POST", "/staff/calendar"): Cell("supervisor", 422),
+    ("POST", "/staff/calendar/notice"): Cell("supervisor", 422),
 }
 
 
