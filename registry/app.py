@@ -24,7 +24,16 @@ from registry.door import HostGate
 from registry.inputguard import InputGuard
 from registry.listen import listen_for_changes
 from registry.lookup import Lookup
-from registry.routes import admin, api, complaints, office, public, staff, transparency
+from registry.routes import (
+    admin,
+    api,
+    calendar,
+    complaints,
+    office,
+    public,
+    staff,
+    transparency,
+)
 from registry.settings import PROJECT_ROOT, Settings
 from registry.web import PageCache, add_security_headers, make_environment
 
@@ -84,6 +93,7 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
             staff.router,
             admin.router,
             office.router,
+            calendar.router,
             transparency.router,
             api.docs,
             create_static_files_router(

@@ -11,7 +11,8 @@ from typing import NamedTuple
 
 import msgspec
 
-from registry import migrate, transfer
+from registry import migrate, transfer, workdays
+from registry.queries import deadlines as deadlines_q
 from registry.db import connect
 from registry.settings import Settings
 
@@ -50,6 +51,7 @@ async def migrate_and_seed(dsn: str, settings: Settings, *, seed: bool) -> None:
         async with migrate.locked(conn):
             for name in await migrate.apply(conn, settings.migrations_dir):
                 print(f"applied {name}", file=sys.stderr)
+            await deadlines_q.sync_official_years(conn, workdays.OFFICIAL_YEARS)
             if seed and not await conn.fetchval("SELECT count(*) FROM certificates"):
                 await load_seed(conn, settings.seed_dir)
     finally:

@@ -230,6 +230,8 @@ class ComplaintPublic(msgspec.Struct, kw_only=True):
     submitted_at: dt.datetime
     accept_due: dt.date
     reply_due: dt.date
+    # The deadline rests on computed holidays: that year's official notice is not loaded yet.
+    deadline_provisional: bool = False
     timeline: list[TimelineEvent] = []
 
 

@@ -22,6 +22,7 @@ from registry.models import (
     STATUS_LABELS,
     Status,
 )
+from registry.workdays import SOURCE_LABELS
 
 SECURITY_HEADERS = [
     (
@@ -102,6 +103,9 @@ def make_environment(directory: Path) -> Environment:
         CLASSIFICATION_LABELS=CLASSIFICATION_LABELS,
     )
     env.filters["pct"] = lambda x: f"{x * 100:.1f}"
+    # Stored times are UTC; people read China time, with the date (北京时间).
+    env.filters["local"] = lambda t: clock.local(t).strftime("%Y-%m-%d %H:%M") if t else ""
+    env.globals["SOURCE_LABELS"] = SOURCE_LABELS
     return env
 
 

@@ -30,6 +30,13 @@ class Source(StrEnum):
     COMPUTED = "computed"  # statutory holidays computed; 调休 not yet known
 
 
+SOURCE_LABELS = {
+    Source.OFFICE: "本单位录入",
+    Source.OFFICIAL: "国务院公布",
+    Source.COMPUTED: "推算",
+}
+
+
 class Day(NamedTuple):
     workday: bool
     source: Source

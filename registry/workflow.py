@@ -15,6 +15,7 @@ import msgspec
 from registry import audit, clock
 from registry.models import COMPLAINT_STATUS_LABELS, ComplaintStatus, FieldError, Role, StaffUser
 from registry.queries import complaints as q
+from registry.queries import deadlines as deadlines_q
 from registry.queries import departments as dq
 from registry.workdays import add_workdays
 
@@ -74,6 +75,7 @@ class Step(msgspec.Struct, kw_only=True):
     changes: dict[str, object]
     note: str
     public: bool = True
+    basis: tuple[dt.date, int] | None = None  # (from, working days) of a new reply deadline
 
 
 def allowed(action: Action, status: str, user: StaffUser) -> bool:
@@ -115,6 +117,8 @@ async def transition(
         )
         if updated is None:
             raise Stale(expected)
+        if step.basis:
+            await deadlines_q.set_basis(conn, complaint_id, *step.basis)
         await q.insert_event(
             conn,
             complaint_id,
@@ -166,6 +170,7 @@ async def _plan(
             new_status=S.ACCEPTED,
             changes={"accepted": True, "reply_due": due},
             note=f"已受理，答复期限 {due}。",
+            basis=(today, REPLY_DAYS),
         )
     if action is Action.REJECT:
         reason = _required(form, "reason", "不予受理必须写明理由")
@@ -185,12 +190,13 @@ async def _plan(
         if row["extended"]:
             raise Invalid([FieldError("reason", "办理期限只能延长一次")])
         reason = _required(form, "reason", "延期必须写明理由")
-        start = (row["accepted_at"] or row["submitted_at"]).date()
+        start = clock.local(row["accepted_at"] or row["submitted_at"]).date()
         due = add_workdays(start, EXTENDED_REPLY_DAYS, overrides)
         return Step(
             new_status=S.ASSIGNED,
             note=f"办理期限延长至 {due}：{reason}",
             changes={"extended": True, "extension_reason": reason, "reply_due": due},
+            basis=(start, EXTENDED_REPLY_DAYS),
         )
     if action is Action.REPLY:
         finding = form.get("finding") or ""
@@ -233,6 +239,7 @@ def _follow_up(
             new_status=S.ASSIGNED,
             changes=changes,
             note=note + f"群众不满意，重新交办，答复期限 {due}。",
+            basis=(today, REPLY_DAYS),
         )
     return Step(new_status=S.CLOSED, changes=changes, note=note)
 

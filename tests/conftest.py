@@ -12,9 +12,8 @@ import asyncpg
 import httpx
 import pytest
 
-from registry import migrate
 from registry.app import create_app
-from registry.cli import load_seed
+from registry.cli import migrate_and_seed
 from registry.db import SingleConnectionPool, connect
 from registry.embedded_pg import EmbeddedServer
 from registry.settings import Settings
@@ -129,12 +128,8 @@ async def database_url(server_dsn: str, admin_dsn: str) -> str:
 
 @pytest.fixture(scope="session")
 async def seeded(database_url: str, settings: Settings) -> str:
-    conn = await connect(database_url)
-    await migrate.check_database(conn)
-    await migrate.apply(conn, settings.migrations_dir)
-    if not await conn.fetchval("SELECT count(*) FROM certificates"):
-        await load_seed(conn, settings.seed_dir)
-    await conn.close()
+    """Migrated and seeded exactly as `registry serve` does it."""
+    await migrate_and_seed(database_url, settings, seed=True)
     return database_url
 
 

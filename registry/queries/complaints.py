@@ -190,7 +190,9 @@ async def get_for_tracking(conn: asyncpg.Connection, reference: str) -> asyncpg.
         SELECT c.id, c.reference, c.access_code_hash, c.status, c.classification,
                c.certificate_name, c.certificate_code,
                coalesce(d.name, c.department_other) AS department, c.matter, c.demanded_on,
-               c.place, c.description, c.submitted_at, c.accept_due, c.reply_due
+               c.place, c.description, c.submitted_at, c.accept_due, c.reply_due,
+               NOT EXISTS (SELECT FROM calendar_years y
+                           WHERE y.year = extract(year FROM c.reply_due)::int) AS deadline_provisional
         FROM complaints c LEFT JOIN departments d ON d.code = c.department_code
         WHERE c.reference = $1
         """,
@@ -216,7 +218,9 @@ STAFF_COLUMNS = """
     c.id, c.reference, c.status, c.classification, c.certificate_name, c.certificate_code,
     c.department_code, coalesce(d.name, c.department_other) AS department, c.matter,
     c.demanded_on, c.place, c.description, c.disclosure, c.submitted_at, c.accept_due,
-    c.reply_due, c.assigned_department, ad.name AS assigned_department_name, c.accepted_at,
+    c.reply_due, NOT EXISTS (SELECT FROM calendar_years y
+                WHERE y.year = extract(year FROM c.reply_due)::int) AS deadline_provisional,
+    c.assigned_department, ad.name AS assigned_department_name, c.accepted_at,
     c.replied_at, c.closed_at, c.reject_reason, c.finding, c.action_taken, c.extended,
     c.extension_reason, c.reopened, c.satisfaction, c.followed_up_at, c.closed_on_time
 """

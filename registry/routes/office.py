@@ -1,12 +1,11 @@
-"""The office's housekeeping pages: the audit log, staff accounts, the working-day calendar."""
+"""The office's housekeeping pages: the audit log and staff accounts (the calendar: calendar.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from litestar import Request, Response, Router, get, post
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
 from registry import audit, auth
@@ -65,55 +64,9 @@ async def user_change(request: Req, user_id: FromPath[int], change: FromPath[str
     return Redirect("/staff/users?msg=已保存", status_code=303)
 
 
-@get("/calendar", opt={"policy": "supervisor"})
-async def calendar(request: Req) -> Response[bytes]:
-    async with request.app.state.pool.acquire() as conn:
-        overrides = await q.calendar(conn)
-    return page(request, "staff/office/calendar.html", overrides=overrides, errors=[], values={})
-
-
-@post("/calendar", opt={"policy": "supervisor"})
-async def calendar_set(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[Any]:
-    """The office corrects the published calendar (a local holiday, a late 调休 notice)."""
-    values = {k: str(v).strip() for k, v in data.items()}
-    try:
-        day = dt.date.fromisoformat(values.get("day", ""))
-    except ValueError:
-        day = None
-    kind = values.get("kind")
-    if day is None or kind not in ("workday", "holiday", "remove"):
-        async with request.app.state.pool.acquire() as conn:
-            overrides = await q.calendar(conn)
-        return page(
-            request,
-            "staff/office/calendar.html",
-            status=422,
-            overrides=overrides,
-            values=values,
-            errors=["请填写日期（YYYY-MM-DD）并选择类型"],
-        )
-    note = values.get("note", "")[:200]
-    async with request.app.state.pool.acquire() as conn, conn.transaction():
-        before = await q.set_override(
-            conn, day, None if kind == "remove" else kind == "workday", note
-        )
-        await audit.record(
-            conn,
-            actor=user_of(request).username,
-            action="calendar.set",
-            entity="calendar",
-            entity_id=day.isoformat(),
-            before=before,
-            after={"kind": kind, "note": note},
-        )
-    # Deadlines use a per-worker copy; this worker drops it now, the others on NOTIFY.
-    request.app.state.pop("calendar_overrides", None)
-    return Redirect("/staff/calendar?msg=已保存", status_code=303)
-
-
 router = Router(
     guards=[auth.policy_guard],  # staff pages: each handler names its policy
     include_in_schema=False,
     path="/staff",
-    route_handlers=[audit_log, user_list, user_change, calendar, calendar_set],
+    route_handlers=[audit_log, user_list, user_change],
 )
