@@ -325,7 +325,7 @@ async def test_plain_addresses_are_accepted(client, email):
 
 async def test_complaint_form_names_a_list_like_email(client):
     data = await complaint_form(client)
-    data["contact_email"] = "li@example.org,evil@example.org"
+    data["contact_email"] = "li@example.org;x"  # the old rule let this through
     r = await client.post("/complaints", data=data)
     assert r.status_code == 422 and 'href="#contact_email"' in r.text
     assert "我写的经过要保留" in r.text
