@@ -94,3 +94,11 @@ def test_public_url_setting(tmp_path):
     assert Settings.from_env(env).public_url == ""
     with pytest.raises(ValueError, match="REGISTRY_PUBLIC_URL"):
         Settings.from_env(env | {"REGISTRY_PUBLIC_URL": "zhengming.example.gov.cn"})
+
+
+async def test_hsts_on_a_check_answered_from_the_cache(https_client):
+    c = await https_client()
+    url = "/api/v1/check?name=%E8%89%AF%E6%B0%91%E8%AF%81"
+    first, again = await c.get(url), await c.get(url)
+    assert first.status_code == again.status_code == 200
+    assert again.headers.get("strict-transport-security") == HSTS
