@@ -111,6 +111,7 @@ async def transition(
             conn,
             complaint_id,
             expected=expected,
+            version=row["version"],
             new_status=step.new_status,
             scope_department=scope,
             changes=step.changes,

@@ -176,12 +176,6 @@ SAME_STATUS = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (registry/workflow.py): compare-and-set on the status alone cannot see a step"
-    " that keeps the status (assigned -> assigned, closed -> closed); both racers win, so a case"
-    " is extended twice or followed up twice on one closing",
-)
 @pytest.mark.parametrize("action", list(SAME_STATUS), ids=str)
 async def test_the_same_step_twice_at_once_happens_once(committed_db, settings, action):
     a, b, check = await committed_db.connect(3)

@@ -222,7 +222,8 @@ STAFF_COLUMNS = """
                 WHERE y.year = extract(year FROM c.reply_due)::int) AS deadline_provisional,
     c.assigned_department, ad.name AS assigned_department_name, c.accepted_at,
     c.replied_at, c.closed_at, c.reject_reason, c.finding, c.action_taken, c.extended,
-    c.extension_reason, c.reopened, c.satisfaction, c.followed_up_at, c.closed_on_time
+    c.extension_reason, c.reopened, c.satisfaction, c.followed_up_at, c.closed_on_time,
+    c.version
 """
 STAFF_FROM = """
     FROM complaints c
@@ -333,11 +334,13 @@ async def compare_and_set(
     complaint_id: int,
     *,
     expected: str,
+    version: int,
     new_status: str,
     scope_department: str | None,
     changes: dict[str, object],
 ) -> asyncpg.Record | None:
-    """Move a complaint on only if it is still where the actor saw it; None if it moved first."""
+    """Move a complaint on only if it is still where the actor saw it (status and version: a
+    step that keeps the status still moves the version); None if it moved first."""
     return await conn.fetchrow(
         """
         UPDATE complaints SET
@@ -355,8 +358,10 @@ async def compare_and_set(
             reopened = reopened OR $15,
             satisfaction = coalesce($16::text, satisfaction),
             followed_up_at = CASE WHEN $16::text IS NULL THEN followed_up_at ELSE now() END,
-            closed_on_time = coalesce($17::boolean, closed_on_time)
+            closed_on_time = coalesce($17::boolean, closed_on_time),
+            version = version + 1
         WHERE id = $1 AND status = $2 AND ($4::text IS NULL OR assigned_department = $4)
+          AND version = $18
         RETURNING id, reference, status, reply_due
         """,
         complaint_id,
@@ -376,4 +381,5 @@ async def compare_and_set(
         bool(changes.get("reopened")),
         changes.get("satisfaction"),
         changes.get("closed_on_time"),
+        version,
     )
