@@ -192,7 +192,8 @@ async def get_for_tracking(conn: asyncpg.Connection, reference: str) -> asyncpg.
                coalesce(d.name, c.department_other) AS department, c.matter, c.demanded_on,
                c.place, c.description, c.submitted_at, c.accept_due, c.reply_due,
                NOT EXISTS (SELECT FROM calendar_years y
-                           WHERE y.year = extract(year FROM c.reply_due)::int) AS deadline_provisional
+                           WHERE y.year = extract(year FROM c.reply_due)::int)
+                   AS deadline_provisional
         FROM complaints c LEFT JOIN departments d ON d.code = c.department_code
         WHERE c.reference = $1
         """,
