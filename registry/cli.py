@@ -12,8 +12,8 @@ from typing import NamedTuple
 import msgspec
 
 from registry import migrate, transfer, workdays
-from registry.queries import deadlines as deadlines_q
 from registry.db import connect
+from registry.queries import deadlines as deadlines_q
 from registry.settings import Settings
 
 SEED_ACTOR = "seed"
