@@ -20,7 +20,7 @@ from litestar.static_files import create_static_files_router
 
 from registry import auth, errors, housekeeping, outbox, tasks
 from registry.db import Pool, create_pool
-from registry.door import HostGate
+from registry.door import LONG_QUERY, HostGate, forget_parsed_queries
 from registry.inputguard import InputGuard
 from registry.listen import listen_for_changes
 from registry.lookup import Lookup
@@ -154,6 +154,12 @@ class Registry(Litestar):
         if scope["type"] == "http" and scope["method"] == "HEAD":
             scope = {**scope, "method": "GET"}
             send = _headers_only(send)
+        if scope["type"] == "http" and len(scope["query_string"]) > LONG_QUERY:
+            try:
+                await super().__call__(scope, receive, send)
+            finally:
+                forget_parsed_queries()
+            return
         await super().__call__(scope, receive, send)
 
 

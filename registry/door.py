@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
+from litestar._kwargs.extractors import create_query_default_dict
+from litestar._parsers import parse_query_string
+from litestar.datastructures.url import URL
 from litestar.exceptions import HTTPException
 from litestar.middleware.allowed_hosts import AllowedHostsMiddleware
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
@@ -81,3 +84,16 @@ def _key(query_string: bytes) -> bytes | None:
     except InvalidInput:
         return None
     return Lookup.answer_key(question, day)
+
+
+# From here a query string is long: no form or link of ours makes one (~10 KB at most).
+LONG_QUERY = 4096
+
+
+def forget_parsed_queries() -> None:
+    """Litestar memoizes parsed query strings and URLs (1,024 and 128 of them, lru_cache):
+    kept, 60 KB of junk each would cost a worker ~150 MB. Called after a request that
+    carried a long query string; the memos only save a re-parse."""
+    parse_query_string.cache_clear()
+    create_query_default_dict.cache_clear()
+    URL._new.__func__.cache_clear()  # type: ignore[attr-defined]
