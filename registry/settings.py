@@ -60,8 +60,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             trusted_proxies=env.get("REGISTRY_TRUSTED_PROXIES", ""),
             filing_limit=_limit(env.get("REGISTRY_FILING_LIMIT"), (10, 600)),
             tracking_limit=_limit(env.get("REGISTRY_TRACKING_LIMIT"), (30, 600)),
-            housekeeping_interval=_count(env.get("REGISTRY_HOUSEKEEPING_INTERVAL"), 3600, 0),
-            outbox_keep_days=_count(env.get("REGISTRY_OUTBOX_KEEP_DAYS"), 30, 1),
+            housekeeping_interval=_count(env, "REGISTRY_HOUSEKEEPING_INTERVAL", 3600, 0),
+            outbox_keep_days=_count(env, "REGISTRY_OUTBOX_KEEP_DAYS", 30, 1),
         )
 
 
@@ -72,12 +72,14 @@ def _public_url(text: str) -> str:
     return text.rstrip("/")
 
 
-def _count(text: str | None, default: int, least: int) -> int:
+def _count(env: Mapping[str, str], name: str, default: int, least: int) -> int:
     """A whole number of at least `least`: a typo fails at start, not an hour later."""
-    value = default if not text else int(text)
-    if value < least:
-        raise ValueError(f"expected a whole number of at least {least}, got {text!r}")
-    return value
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < least:
+        raise ValueError(f"{name} must be a whole number of at least {least} (got {text!r})")
+    return int(text)
 
 
 def _limit(text: str | None, default: tuple[int, int]) -> tuple[int, int]:

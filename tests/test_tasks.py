@@ -7,9 +7,11 @@ import itertools
 import logging
 
 import msgspec
+import pytest
 
 from registry import housekeeping, tasks
 from registry.app import create_app
+from registry.settings import Settings
 
 
 async def test_a_failing_task_is_logged_and_restarted_with_growing_delays(caplog):
@@ -101,3 +103,16 @@ async def test_the_server_runs_listener_sender_and_housekeeping_supervised(seede
         async with app.state.pool.acquire() as conn:
             assert await conn.fetchval("SELECT 1") == 1
     assert all(t.done() for t in running.values())  # stopped with the server
+
+
+def test_housekeeping_settings_come_from_the_environment_and_typos_fail_at_start(tmp_path):
+    env = {"REGISTRY_HOME": str(tmp_path), "REGISTRY_SECRET_KEY": "k"}
+    default = Settings.from_env(env)
+    assert (default.housekeeping_interval, default.outbox_keep_days) == (3600, 30)
+    chosen = Settings.from_env(
+        env | {"REGISTRY_HOUSEKEEPING_INTERVAL": "0", "REGISTRY_OUTBOX_KEEP_DAYS": "7"}
+    )
+    assert (chosen.housekeeping_interval, chosen.outbox_keep_days) == (0, 7)
+    for bad in ("0", "-1", "ten", "1.5"):
+        with pytest.raises(ValueError, match="REGISTRY_OUTBOX_KEEP_DAYS"):
+            Settings.from_env(env | {"REGISTRY_OUTBOX_KEEP_DAYS": bad})
