@@ -162,7 +162,7 @@ async def file_complaint(
     "/complaints/{reference:str}",
     summary="查询投诉办理进度（不含联系方式）",
     responses={200: ResponseSpec(data_container=ComplaintPublic, description="办理进度")}
-    | error_responses(404, 429, 503),
+    | error_responses(400, 404, 429, 503),
 )
 async def complaint_status(
     request: Req,
@@ -180,7 +180,7 @@ async def complaint_status(
     return found
 
 
-@get("/departments", summary="部门与乡镇（街道）", responses=error_responses(503))
+@get("/departments", summary="部门与乡镇（街道）", responses=error_responses(400, 503))
 async def departments(request: Req) -> list[Department]:
     async with request.app.state.pool.acquire() as conn:
         return await dq.list_departments(conn)

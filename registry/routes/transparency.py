@@ -207,7 +207,7 @@ async def stats_page(request: Req) -> Response[bytes]:
     "/api/v1/stats",
     summary="投诉举报办理统计（不含任何个人信息）",
     tags=["v1"],
-    responses=error_responses(503),
+    responses=error_responses(400, 503),
 )
 async def stats_api(request: Req) -> sq.Stats:
     async with request.app.state.pool.acquire() as conn:
