@@ -1,7 +1,7 @@
-"""Periodic housekeeping: delete what nothing reads again (rate-limit windows long over, staff
-sessions past their lifetime, sent mail older than the configured days). Every worker runs it;
-the deletes go in batches with SKIP LOCKED, so workers sweeping at once share the work and no
-statement runs long."""
+"""Periodic housekeeping: delete what nothing reads again (rate-limit windows long over, idle
+login back-off rows, staff sessions past their lifetime, sent mail older than the configured
+days). Every worker runs it; the deletes go in batches with SKIP LOCKED, so workers sweeping at
+once share the work and no statement runs long."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 import asyncpg
 
 from registry import auth, ratelimit
+from registry.queries import users
 from registry.settings import Settings
 
 log = logging.getLogger("registry")
@@ -51,6 +52,7 @@ async def sweep(conn: asyncpg.Connection, settings: Settings) -> Swept:
     """One pass over the three tables; returns how many rows each lost."""
     # Keep every window a configured limit could still be counting in.
     windows = max(ratelimit.KEEP_SECONDS, settings.filing_limit[1], settings.tracking_limit[1])
+    await users.purge_login_throttle(conn)  # idle login back-off rows (their count is not kept)
     return Swept(
         rate_limits=await ratelimit.purge(conn, windows, BATCH),
         sessions=await _batches(conn, EXPIRED_SESSIONS, auth.IDLE_SECONDS, auth.ABSOLUTE_SECONDS),

@@ -77,6 +77,9 @@ async def test_housekeeping_deletes_only_what_is_past_its_time(conn, settings):
              now() - interval '31 days'),
             ('new-sent@example.org', 's', 'b', now() - interval '2 days', now() - interval '1 day'),
             ('old-unsent@example.org', 's', 'b', now() - interval '40 days', NULL);
+        INSERT INTO login_throttle (username, address, failures, last_failed_at) VALUES
+            ('sweep-idle', '192.0.2.1', 5, now() - interval '2 days'),
+            ('sweep-recent', '192.0.2.1', 5, now() - interval '1 hour');
         """
     )
     swept = await housekeeping.sweep(conn, msgspec.structs.replace(settings, outbox_keep_days=30))
@@ -89,6 +92,8 @@ async def test_housekeeping_deletes_only_what_is_past_its_time(conn, settings):
     left = {r[0] for r in await conn.fetch("SELECT recipient FROM outbox")}
     assert {"new-sent@example.org", "old-unsent@example.org"} <= left
     assert "old-sent@example.org" not in left
+    throttled = {r[0] for r in await conn.fetch("SELECT username FROM login_throttle")}
+    assert "sweep-recent" in throttled and "sweep-idle" not in throttled
 
 
 async def test_the_server_runs_listener_sender_and_housekeeping_supervised(seeded, settings):
