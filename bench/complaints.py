@@ -353,8 +353,10 @@ def main(argv: list[str] | None = None) -> int:
             [pgbench, "--version"], capture_output=True, text=True
         ).stdout.strip()
         fsync, sync_commit = asyncio.run(sql(dsn, "SHOW fsync", "SHOW synchronous_commit"))
+        # DDL as the owner: the site's role (DATABASE_URL) has row rights only.
+        owner = server.owner_dsn() if server is not None else dsn
         table = "CREATE TABLE bench_t (id bigserial PRIMARY KEY, v bigint NOT NULL)"
-        asyncio.run(sql(dsn, "DROP TABLE IF EXISTS bench_t", table))
+        asyncio.run(sql(owner, "DROP TABLE IF EXISTS bench_t", table))
         print(f"# bench/complaints.py  {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M UTC}  run {run_id}")
         for k, v in info.items():
             print(f"#   {k}: {v}")
@@ -404,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
                 f" LIKE '{prefix}-%' GROUP BY 1) d",
             ))  # fmt: skip
         finally:
-            asyncio.run(sql(dsn, "DROP TABLE IF EXISTS bench_t"))
+            asyncio.run(sql(owner, "DROP TABLE IF EXISTS bench_t"))
         server_log = (Path(tmp) / "server.log").read_text(errors="replace")
         failures: collections.Counter[str] = collections.Counter()
         for block in re.split(r"\n(?=(?:DEBUG|INFO|WARNING|ERROR|CRITICAL) - )", server_log):
