@@ -5,6 +5,7 @@ Pure: no database, no files. transfer.py diffs and writes what this accepts."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 
@@ -105,10 +106,11 @@ def parse_rows(
     seen_codes: dict[str, int] = {}
     seen_names: dict[str, int] = {}
     present = frozenset(f for f in header if f)
+    columns = [(j, f) for j, f in enumerate(header) if f]
     for i, cells in enumerate(table[1:], start=2):
         if not any(c.strip() for c in cells):
             continue
-        raw = {f: sheets.unneutralise(c.strip()) for f, c in zip(header, cells, strict=False) if f}
+        raw = _raw(cells, columns)
         result = _parse_row(raw, today)
         if isinstance(result, str):
             errors.append(RowError(i, result))
@@ -126,6 +128,17 @@ def parse_rows(
         else:
             parsed.append(ParsedRow(i, cert, eff, present))
     return parsed, errors
+
+
+def _raw(cells: Sequence[str], columns: list[tuple[int, str]]) -> dict[str, str]:
+    """The row's known columns, trimmed, with our export's formula quote undone."""
+    raw = {}
+    n = len(cells)
+    for j, field in columns:
+        if j < n:
+            text = cells[j].strip()
+            raw[field] = sheets.unneutralise(text) if text[:1] == "'" else text
+    return raw
 
 
 def _parse_row(raw: dict[str, str], today: dt.date) -> tuple[Certificate, dt.date] | str:
@@ -185,6 +198,9 @@ def parse_date(text: str, today: dt.date) -> dt.date | None:
 
 
 def split_list(text: str) -> list[str]:
+    if "；" not in text and ";" not in text:  # most cells: one value or none
+        text = text.strip()
+        return [text] if text else []
     out: list[str] = []
     for part in SPLIT_RE.split(text):
         part = part.strip()
@@ -195,9 +211,14 @@ def split_list(text: str) -> list[str]:
 
 def replacement_methods(text: str) -> list[str]:
     """The standard methods a free-text 取消后办理方式 names, in a fixed order."""
+    return list(_methods(text)) if text else []
+
+
+@functools.lru_cache(maxsize=4096)  # lists repeat a few phrasings thousands of times
+def _methods(text: str) -> tuple[str, ...]:
     found = {m for m in REPLACEMENT_METHODS if m in text}
     found |= {m for word, m in METHOD_SYNONYMS.items() if word in text}
-    return [m for m in REPLACEMENT_METHODS if m in found]
+    return tuple(m for m in REPLACEMENT_METHODS if m in found)
 
 
 def to_cells(cert: Certificate) -> list[str]:
