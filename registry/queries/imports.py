@@ -94,16 +94,6 @@ async def insert_batch(
     return bid
 
 
-async def get_batch(conn: asyncpg.Connection, batch_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        """
-        SELECT id, uploaded_by, filename, data, uploaded_at, applied_at, report
-        FROM import_batches WHERE id = $1
-        """,
-        batch_id,
-    )
-
-
 async def set_report(conn: asyncpg.Connection, batch_id: int, report: dict[str, Any]) -> None:
     await conn.execute("UPDATE import_batches SET report = $2 WHERE id = $1", batch_id, report)
 
@@ -137,8 +127,10 @@ async def latest_of(
     conn: asyncpg.Connection, codes: list[str], names: list[str]
 ) -> list[Certificate]:
     """The newest live version of every item with one of these codes or whose current name is
-    one of these names, ordered by code: one query for a whole file."""
-    rows = await conn.fetch(
+    one of these names, ordered by code: one query for a whole file, read through a cursor so
+    200,000 records are never held beside their Certificates. Call inside a transaction."""
+    out: list[Certificate] = []
+    async for row in conn.cursor(
         f"""
         WITH latest AS (
             SELECT DISTINCT ON (code) {COLUMNS}
@@ -155,8 +147,10 @@ async def latest_of(
         """,
         codes,
         names,
-    )
-    return msgspec.convert([dict(r) for r in rows], list[Certificate])
+        prefetch=5_000,
+    ):
+        out.append(msgspec.convert(dict(row), Certificate))
+    return out
 
 
 async def next_code_number(conn: asyncpg.Connection, prefix: str) -> int:
