@@ -20,7 +20,7 @@ from litestar.static_files import create_static_files_router
 
 from registry import auth, errors, housekeeping, outbox, tasks
 from registry.db import Pool, create_pool
-from registry.door import LONG_QUERY, HostGate, forget_parsed_queries
+from registry.door import CHECK_PATH, LONG_QUERY, AnswerDoor, HostGate, forget_parsed_queries
 from registry.inputguard import InputGuard
 from registry.listen import listen_for_changes
 from registry.lookup import Lookup
@@ -106,9 +106,7 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
         state=state,
         lifespan=[lifespan],
         before_send=[add_security_headers],
-        # The host check first (then the answer cache, on /api/v1/check, runs after it); then
-        # NUL and control characters refused at one boundary.
-        middleware=[*host_gate(settings.allowed_hosts), InputGuard],
+        middleware=middleware(settings),
         csrf_config=CSRFConfig(
             secret=settings.secret_key or "tests-only",
             cookie_httponly=True,
@@ -133,33 +131,60 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
         debug=settings.debug,
     )
     auth.check_policies(app)
+    app.door = answer_door(app, settings)
     return app
 
 
-def host_gate(allowed_hosts: list[str]) -> list[DefineMiddleware]:
-    """Litestar's allowed-hosts check as the app's first middleware (registry.door.HostGate),
-    rather than its `allowed_hosts=` option: that one runs inside each route, after any app
-    middleware, and answers a bare {"message": ...}."""
-    if not allowed_hosts:
-        return []
-    return [DefineMiddleware(HostGate, config=AllowedHostsConfig(allowed_hosts=allowed_hosts))]
+def middleware(settings: Settings) -> list[Any]:
+    """The host check first; then NUL and control characters refused at one boundary.
+    AnswerDoor applies both rules itself before routing: a middleware added here must be
+    applied there too (tests/test_cache.py holds this list)."""
+    hosts = [DefineMiddleware(HostGate, config=_hosts(settings))] if settings.allowed_hosts else []
+    return [*hosts, InputGuard]
+
+
+def answer_door(app: Litestar, settings: Settings) -> AnswerDoor:
+    hosts = HostGate(app=_unused, config=_hosts(settings)) if settings.allowed_hosts else None
+    return AnswerDoor(app, hosts)
+
+
+def _hosts(settings: Settings) -> AllowedHostsConfig:
+    """Litestar's allowed-hosts check as the app's first middleware, not its `allowed_hosts=`
+    option: that one runs inside each route, after any app middleware, and answers a bare
+    {"message": ...}."""
+    return AllowedHostsConfig(allowed_hosts=settings.allowed_hosts)
+
+
+async def _unused(scope: Any, receive: Any, send: Any) -> None:
+    raise AssertionError("the door's HostGate only tests hosts")
 
 
 class Registry(Litestar):
-    """Litestar, answering HEAD as GET without the body (link checkers and monitors use it;
-    Litestar would answer 405 for every page). Repeat /api/v1/check questions are answered by
-    registry.door.AnswerCache, after the host check and inside the security headers."""
+    """Litestar plus three things at the door.
+
+    - HEAD is answered as GET without the body (link checkers and monitors use it; Litestar
+      would answer 405 for every page).
+    - A repeat question to /api/v1/check is answered by registry.door.AnswerDoor before
+      routing, after the same host and input checks the middleware makes: the one hot path.
+    - Litestar memoizes parsed query strings; after a long one those memos are emptied.
+    """
+
+    door: AnswerDoor | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["method"] == "HEAD":
-            scope = {**scope, "method": "GET"}
-            send = _headers_only(send)
-        if scope["type"] == "http" and len(scope["query_string"]) > LONG_QUERY:
-            try:
-                await super().__call__(scope, receive, send)
-            finally:
-                forget_parsed_queries()
-            return
+        if scope["type"] == "http":
+            if scope["method"] == "HEAD":
+                scope = {**scope, "method": "GET"}
+                send = _headers_only(send)
+            door = self.door
+            if scope["path"] == CHECK_PATH and door and await door.answer(scope, send):
+                return
+            if len(scope["query_string"]) > LONG_QUERY:
+                try:
+                    await super().__call__(scope, receive, send)
+                finally:
+                    forget_parsed_queries()
+                return
         await super().__call__(scope, receive, send)
 
 

@@ -1,89 +1,127 @@
-"""Two ASGI middlewares for the way in: the allowed-hosts check, and the answer cache of
-/api/v1/check behind it. Both run inside Litestar, so every response, a cached answer included,
-passes the before_send hooks (security headers) and errors get the one error shape."""
+"""The way in. HostGate: Litestar's allowed-hosts check as the app's first middleware, answering
+a refused host in the one error shape. AnswerDoor: repeat /api/v1/check questions answered
+before routing, by the same rules the middleware would apply first (allowed hosts, no control
+characters) and through the app's before_send hooks (security headers)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
 from urllib.parse import parse_qsl
 
+from litestar import Litestar
 from litestar._kwargs.extractors import create_query_default_dict
 from litestar._parsers import parse_query_string
 from litestar.datastructures.url import URL
 from litestar.exceptions import HTTPException
 from litestar.middleware.allowed_hosts import AllowedHostsMiddleware
-from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
+from litestar.types import Message, Receive, Scope, Send
 
+from registry.cache import BoundedCache
+from registry.checker import Question
 from registry.errors import InvalidInput
 from registry.lookup import Lookup
+from registry.textclean import is_clean
 from registry.views import parse_question
 
+CHECK_PATH = "/api/v1/check"
 BAD_HOST = "请求的主机名（Host）不在本站允许的范围内"
 QUESTION = frozenset({"name", "matter", "department", "on"})
 
 
 class HostGate(AllowedHostsMiddleware):
     """Litestar's allowed-hosts middleware (its own patterns, built from AllowedHostsConfig),
-    placed first in the app's middleware so it runs before the answer cache and every other
-    middleware. A refused host is raised for errors.handle, instead of Litestar's bare
-    {"message": ...} body."""
+    placed first in the app's middleware. A refused host is raised for errors.handle instead
+    of Litestar's bare {"message": ...} body."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def admits(self, scope: Scope) -> bool:
         allowed = self.allowed_hosts_regex
-        if allowed is not None:
-            host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "")
-            if not (host.split(":")[0] and allowed.fullmatch(host)):
-                redirect = self.redirect_domains
-                if redirect is None or not redirect.fullmatch(host):
-                    raise HTTPException(status_code=400, detail=BAD_HOST)
-                await super().__call__(scope, receive, send)  # Litestar's www. redirect
-                return
-        await self.app(scope, receive, send)
-
-
-class AnswerCache:
-    """On /api/v1/check only (route middleware, inside the app's): a question asked before is
-    answered with the bytes and headers the handler sent then, without running the handler.
-    The key is the parsed question (registry.lookup.Lookup.answer_key), so other parameters and
-    their order change nothing; a question the handler would refuse is left to it."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+        if allowed is None:  # "*"
+            return True
+        host = _host(scope)
+        return bool(host.split(":")[0] and allowed.fullmatch(host))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("method") == "GET":
-            lookup: Lookup = scope["app"].state.lookup
-            key = _key(scope["query_string"])
-            body = lookup.answers.get(key) if key else None
-            if body is not None:
-                length = str(len(body)).encode()
-                headers = [(b"content-type", b"application/json"), (b"content-length", length)]
-                start: HTTPResponseStartEvent = {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": headers,
-                }
-                await send(start)
-                await send({"type": "http.response.body", "body": body, "more_body": False})
-                return
-        await self.app(scope, receive, send)
+        if self.admits(scope):
+            await self.app(scope, receive, send)
+            return
+        redirect = self.redirect_domains
+        if redirect is None or not redirect.fullmatch(_host(scope)):
+            raise HTTPException(status_code=400, detail=BAD_HOST)
+        await super().__call__(scope, receive, send)  # Litestar's www. redirect
+
+
+def _host(scope: Scope) -> str:
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "")
+
+
+class AnswerDoor:
+    """Most people ask about a few certificates: a question asked before is answered before
+    routing, with the bytes and headers the handler sent then (a fifth of the cost of going
+    through Litestar). Only when the app's middleware would let the request through: the host
+    is allowed (HostGate's test) and no parameter has a control character (textclean's rule,
+    as InputGuard applies it). Anything else, and every first asking, goes through Litestar.
+    The key is the parsed question (Lookup.answer_key): other parameters change nothing."""
+
+    def __init__(self, app: Litestar, hosts: HostGate | None) -> None:
+        self.app, self.hosts = app, hosts
+
+    async def answer(self, scope: Any, send: Send) -> bool:
+        """True if it answered (a GET, HEAD made GET, to /api/v1/check)."""
+        if scope["method"] != "GET" or (self.hosts is not None and not self.hosts.admits(scope)):
+            return False
+        key = _key(scope["query_string"])
+        lookup: Lookup = self.app.state.lookup
+        body = lookup.answers.get(key) if key else None
+        if body is None:
+            return False
+        scope["app"] = scope["litestar_app"] = self.app  # as Litestar does: the hooks use it
+        length = str(len(body)).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", length)]
+        start: Message = {"type": "http.response.start", "status": 200, "headers": headers}
+        end: Message = {"type": "http.response.body", "body": body, "more_body": False}
+        for message in (start, end):
+            for hook in self.app.before_send:
+                await hook(message, scope)
+            await send(message)
+        return True
+
+
+Asked = tuple[Question, dt.date | None]
+NOT_A_QUESTION = (Question(name=""), None)  # remembered as "leave it to the handler"
+# Parsing a query string costs ~10 us, more than the rest of a cached answer: the parses of
+# short ones are remembered (raw -> parsed question; at most 1 MB, shared by a worker's apps).
+_parsed: BoundedCache[Asked] = BoundedCache(
+    2**20, 4096, lambda asked: 3 * len(asked[0].name) + 200, max_key=1024
+)
 
 
 def _key(query_string: bytes) -> bytes | None:
+    asked = _parsed.get(query_string)
+    if asked is None:
+        asked = _parse(query_string) or NOT_A_QUESTION
+        _parsed.put(query_string, asked, _parsed.generation)
+    return None if asked is NOT_A_QUESTION else Lookup.answer_key(*asked)
+
+
+def _parse(query_string: bytes) -> Asked | None:
     """Parsed as Litestar parses it; None when a parameter is given twice (which of the two
-    Litestar passes on is its business) or the question is not a valid one."""
+    Litestar passes on is its business), when any parameter has a control character (the
+    input guard refuses it), or when the question is not a valid one."""
     given: dict[str, str] = {}
     for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        if not (is_clean(name) and is_clean(value)):
+            return None
         if name in QUESTION:
             if name in given:
                 return None
             given[name] = value
     try:
-        question, day = parse_question(
+        return parse_question(
             given.get("name"), given.get("matter"), given.get("department"), given.get("on")
         )
     except InvalidInput:
         return None
-    return Lookup.answer_key(question, day)
 
 
 # From here a query string is long: no form or link of ours makes one (~10 KB at most).

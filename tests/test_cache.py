@@ -7,8 +7,10 @@ import httpx
 import pytest
 
 from registry import views
-from registry.app import create_app
+from registry.app import create_app, middleware
 from registry.db import SingleConnectionPool
+from registry.door import HostGate
+from registry.inputguard import InputGuard
 from registry.routes import public
 from registry.settings import Settings
 
@@ -114,6 +116,21 @@ async def test_pages_are_keyed_on_the_parameters_they_use(client, app, worked):
     assert len(bodies) == 1 and worked["pages"] == 2
     assert JUNK[:50] not in bodies.pop()  # its link to the JSON twin is the parsed question
     assert len(app.state.pages.pages) == 2
+
+
+async def test_the_door_applies_the_input_guards_rule_to_remembered_questions(client):
+    await ask(client, "name=良民证")
+    bad = await ask(client, "name=良民证&x=a%00b", status=400)  # as on a first asking
+    assert bad.json()["errors"][0]["field"] == "x"
+
+
+def test_the_door_knows_every_app_middleware():
+    """AnswerDoor answers before the app's middleware and applies their rules itself (host,
+    control characters): a new middleware must be taught to it, and added here."""
+    settings = Settings(allowed_hosts=["registry.example"])
+    kinds = [getattr(m, "middleware", m) for m in middleware(settings)]
+    assert kinds == [HostGate, InputGuard]
+    assert [getattr(m, "middleware", m) for m in middleware(Settings())] == [InputGuard]
 
 
 @pytest.fixture

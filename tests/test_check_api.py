@@ -40,8 +40,8 @@ async def test_repeat_question_is_the_same_answer(client):
     assert a == b
 
 
-async def test_a_remembered_answer_is_served_before_the_handler_with_the_same_bytes(client, app):
-    """The shortcut in registry.door.AnswerCache: same body and headers, dropped on a list
+async def test_a_remembered_answer_is_served_before_routing_with_the_same_bytes(client, app):
+    """The shortcut in registry.door.AnswerDoor: same body and headers, dropped on a list
     change; the key is the parsed question."""
     first = await client.get("/api/v1/check", params={"name": "良民证"})
     key = Lookup.answer_key(Question(name="良民证"), None)

@@ -11,7 +11,6 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from registry import clock, complaints, views
 from registry.checker import Verdict
-from registry.door import AnswerCache
 from registry.errors import InvalidInput, NotFound, error_responses
 from registry.lookup import Lookup
 from registry.models import (
@@ -97,7 +96,6 @@ async def certificate(
 
 @get(
     "/check",
-    middleware=[AnswerCache],
     summary="能不能要求我提供这个证明？",
     responses={200: ResponseSpec(data_container=Verdict, description="判断结果")}
     | error_responses(400, 429, 503),
@@ -114,7 +112,7 @@ async def check(
     ] = None,
 ) -> Response[bytes]:
     """Repeat questions are answered from memory: most people ask about a few certificates.
-    Once remembered, registry.door.AnswerCache answers them before this runs, with the same
+    Once remembered, registry.door.AnswerDoor answers them before routing, with the same
     bytes; the key is the parsed question, so other parameters make no new entries."""
     lookup: Lookup = request.app.state.lookup
     question, day = views.parse_question(name, matter, department, on)
