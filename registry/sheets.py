@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from registry import csvtext, textclean
+from registry import csvtext, textclean, xlsxrows
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MB = 1024 * 1024
@@ -124,10 +124,17 @@ def _read_xlsx(data: bytes, counter: _Counter) -> list[list[str]]:
     try:
         sheet = wb.worksheets[0]
         _check_dimension(sheet.max_row, sheet.max_column, limits)
-        sheet.reset_dimensions()  # rows come as long as their last cell, not as declared
-        return [counter.row(values) for values in sheet.iter_rows(values_only=True)]
+        path = getattr(sheet, "_worksheet_path", "")
+        if path and hasattr(wb, "_date_formats"):
+            rows: Iterable[Sequence[Any]] = xlsxrows.rows(archive, path, wb)
+        else:  # another openpyxl: its own reader, three times slower
+            sheet.reset_dimensions()  # rows as long as their last cell, not as declared
+            rows = sheet.iter_rows(values_only=True)
+        return [counter.row(values) for values in rows]
     except SheetError:
         raise
+    except xlsxrows.XlsxError as exc:
+        raise SheetError(str(exc)) from None
     except Exception as exc:
         raise SheetError(f"无法读取 XLSX 文件：{exc}") from exc
     finally:
