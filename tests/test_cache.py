@@ -7,10 +7,8 @@ import httpx
 import pytest
 
 from registry import views
-from registry.app import create_app, middleware
+from registry.app import create_app
 from registry.db import SingleConnectionPool
-from registry.door import HostGate
-from registry.inputguard import InputGuard
 from registry.routes import public
 from registry.settings import Settings
 
@@ -127,6 +125,10 @@ async def test_the_door_applies_the_input_guards_rule_to_remembered_questions(cl
 def test_the_door_knows_every_app_middleware():
     """AnswerDoor answers before the app's middleware and applies their rules itself (host,
     control characters): a new middleware must be taught to it, and added here."""
+    from registry.app import middleware
+    from registry.door import HostGate
+    from registry.inputguard import InputGuard
+
     settings = Settings(allowed_hosts=["registry.example"])
     kinds = [getattr(m, "middleware", m) for m in middleware(settings)]
     assert kinds == [HostGate, InputGuard]
