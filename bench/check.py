@@ -114,11 +114,12 @@ def request_paths(n: int = PATHS_IN_SCRIPT) -> list[str]:
 
 
 def lua_script(paths: list[str], directory: Path, *, cache_buster: bool) -> str:
-    """A wrk script cycling through paths; cache_buster appends &nocache=<n> to every request,
-    so no answer comes from the app's answer cache (a stress test of decide(), not the mix)."""
+    """A wrk script cycling through paths; cache_buster appends a new department=<n> to every
+    request (part of the question, unlike an unknown parameter, which the cache ignores), so
+    no answer comes from the app's answer cache (a stress test of decide(), not the mix)."""
     assert all(p.isascii() and '"' not in p and "\\" not in p for p in paths)
     body = ",\n".join(f'  "{p}"' for p in paths)
-    suffix = ' .. "&nocache=" .. counter' if cache_buster else ""
+    suffix = ' .. "&department=B" .. counter' if cache_buster else ""
     lua = (
         f"local paths = {{\n{body}\n}}\n"
         "local n, i, counter = #paths, 0, 0\n"
@@ -299,7 +300,7 @@ async def _copy(conn: Any, table: list[list[str]]) -> None:
 
 
 async def _prepare_synthetic(
-    dsn: str, synth: str, size: int, loader: str = "copy"
+    dsn: str, synth: str, size: int, loader: str = "copy", server: Any = None
 ) -> dict[str, float]:
     """Create (C.UTF-8, template0), migrate, seed, then load `size` synthetic items unless
     they are there already. Returns timings."""
@@ -310,19 +311,21 @@ async def _prepare_synthetic(
     from registry.settings import Settings
 
     name = urlsplit(synth).path.lstrip("/")
+    # The embedded server's roles: its superuser creates, the owner migrates and loads.
+    owner = server.owner_dsn(name) if server is not None else synth
     if not os.environ.get("SYNTHETIC_DATABASE_URL"):
-        admin = await connect(dsn)
+        admin = await connect(server.admin_dsn() if server is not None else dsn)
         try:
             if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
                 await admin.execute(
-                    f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' LC_COLLATE 'C.UTF-8'"
-                    " LC_CTYPE 'C.UTF-8' TEMPLATE template0"
+                    f'CREATE DATABASE "{name}" {"OWNER registry" if server else ""}'
+                    " ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0"
                 )
                 print(f"created database {name}", file=sys.stderr)
         finally:
             await admin.close()
-    await migrate_and_seed(synth, Settings.from_env(), seed=True)
-    conn = await connect(synth)
+    await migrate_and_seed(owner, Settings.from_env(), seed=True)
+    conn = await connect(owner)
     try:
         have = await conn.fetchval(
             "SELECT count(*) FROM certificates WHERE code LIKE $1 || '%'", synthetic.CODE_PREFIX
@@ -429,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
     outcomes: list[Outcome] = []
     with (
         tempfile.TemporaryDirectory(prefix="bench-check-") as tmp,
-        h.database() as dsn,
+        h.embedded_database(allow_url=True) as (dsn, server),
         h.serve("bench.hello:app") as hello,
     ):
         info = h.versions(dsn)
@@ -441,7 +444,9 @@ def main(argv: list[str] | None = None) -> int:
         prep: dict[str, float] = {}
         if args.dataset in ("synthetic", "both"):
             synth = synthetic_dsn(dsn, args.synthetic_size)
-            prep = asyncio.run(_prepare_synthetic(dsn, synth, args.synthetic_size, args.loader))
+            prep = asyncio.run(
+                _prepare_synthetic(dsn, synth, args.synthetic_size, args.loader, server)
+            )
         print(f"# bench/check.py  {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M UTC}")
         for k, v in info.items():
             print(f"#   {k}: {v}")

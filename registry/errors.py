@@ -128,7 +128,7 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if isinstance(exc, HTTPException) and exc.headers:
         headers.update(exc.headers)
     if status == 503:
-        headers["retry-after"] = "5"
+        headers.setdefault("retry-after", "5")  # a busy index build says how long itself
     ref = ""
     if status >= 500:
         ref = secrets.token_hex(4)

@@ -15,6 +15,7 @@ from registry import clock, lookup
 from registry.app import create_app
 from registry.checker import Question, decide
 from registry.db import SingleConnectionPool
+from registry.pastdates import RETRY_AFTER_S
 from registry.settings import Settings
 
 SEED_FROM = dt.date(2018, 12, 28)  # every seed item takes effect then
@@ -183,7 +184,7 @@ async def test_other_dates_beyond_the_per_client_limit_and_the_queue_are_refused
         page = asyncio.ensure_future(two.get("/check", params=ask))  # the page waits too
         await waiting(app, 3)
         full = await three.get("/api/v1/check", params=ask)  # the queue holds 3
-        assert full.status_code == 503 and full.headers["retry-after"]
+        assert full.status_code == 503 and full.headers["retry-after"] == str(RETRY_AFTER_S)
         assert full.json()["status"] == 503 and full.json()["errors"] == []
         release.set()
         assert [(await r).status_code for r in (*first, page)] == [200, 200, 200]
