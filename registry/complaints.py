@@ -9,6 +9,7 @@ import re
 import secrets
 from email.errors import HeaderParseError
 from email.headerregistry import Address
+from urllib.parse import quote
 
 import asyncpg
 import msgspec
@@ -20,6 +21,7 @@ from registry.models import (
     ComplaintIn,
     ComplaintPublic,
     ComplaintStatus,
+    DeadlineReason,
     Disclosure,
     FieldError,
     NewComplaint,
@@ -55,6 +57,10 @@ EMAIL_LOCAL_RE = re.compile("^" + ATEXT + r"(\." + ATEXT + ")*$")
 # Long enough to be unguessable: a replay hands back the access code. A UUID is 36.
 KEY_RE = re.compile(r"^[\x21-\x7e]{16,200}$")
 OTHER = "other"
+CONTACT_NEEDED = (
+    "选“保密”或“实名”时，请留下电话或电子邮箱（至少一项），以便回复您；不想留联系方式请选“匿名”"
+)
+ANONYMOUS_WITH_CONTACT = "选“匿名”时不保存任何联系方式：请清空姓名、电话和电子邮箱，或改选“保密”"
 
 
 class IdempotencyConflict(Exception):
@@ -110,14 +116,11 @@ def validate(
         errors.append(FieldError("contact.phone", "电话号码格式不对"))
     if email and not email_ok(email):
         errors.append(FieldError("contact.email", "电子邮箱格式不对"))
+    # The same rules, in the same words, as the form states them before submitting.
     if disclosure is Disclosure.ANONYMOUS and (cname or phone or email):
-        errors.append(
-            FieldError("contact", "匿名投诉不保存联系方式：请清空联系方式，或改选实名/保密")
-        )
+        errors.append(FieldError("contact", ANONYMOUS_WITH_CONTACT))
     elif disclosure is not None and disclosure is not Disclosure.ANONYMOUS and not (phone or email):
-        errors.append(
-            FieldError("contact.phone", "实名或保密投诉请至少留下电话或电子邮箱，以便回复您")
-        )
+        errors.append(FieldError("contact.phone", CONTACT_NEEDED))
     if errors or demanded_on is None or disclosure is None:
         return errors
     return NewComplaint(
@@ -218,6 +221,33 @@ def new_reference(today: dt.date) -> str:
     return f"TS{today:%Y%m%d}-" + "".join(ALPHABET[b % 32] for b in secrets.token_bytes(5))
 
 
+def deadline_basis(reason: str, days: int, *, reopened: bool = False) -> str:
+    """What a reply deadline counts from, in words (templates/complaints/_deadline.html says
+    the same on pages)."""
+    start = {
+        DeadlineReason.FILED: "提交后",
+        DeadlineReason.ACCEPTED: "受理后",
+        DeadlineReason.REOPENED: "重新交办后",
+    }.get(DeadlineReason(reason), "重新交办后" if reopened else "受理后")
+    text = f"{start} {days} 个工作日"
+    if reason == DeadlineReason.EXTENDED:
+        return text + "，已延期"
+    if reason == DeadlineReason.FILED:
+        return text + "，受理后重新计算"
+    return text
+
+
+def tracking_hint(public_url: str, reference: str) -> str:
+    """Where an e-mail's reader tracks the complaint; never the access code."""
+    if public_url:
+        link = f"{public_url}/complaints/track?reference={quote(reference)}"
+        return f"查看办理进度：{link}\n（打开后输入提交时显示的查询码。）"
+    return (
+        "查看办理进度：请打开本县证明事项清单网站的“投诉举报—查询进度”页面，"
+        f"输入查询编号 {reference} 和提交时显示的查询码。"
+    )
+
+
 def deadlines(today: dt.date, overrides: Overrides | None) -> tuple[dt.date, dt.date]:
     """(accept by, reply by): ACCEPT_DAYS and REPLY_DAYS working days after today."""
     return add_workdays(today, ACCEPT_DAYS, overrides), add_workdays(today, REPLY_DAYS, overrides)
@@ -233,6 +263,7 @@ async def file_complaint(
     rate: tuple[str, int, int],
     due: tuple[dt.date, dt.date],
     now: dt.datetime | None = None,
+    public_url: str = "",
 ) -> tuple[Receipt, bool]:
     """One statement finds a replay, counts the client's hit and writes complaint, contact,
     event, audit and acknowledgement (see queries.complaints.file); rate = (bucket, limit,
@@ -257,7 +288,8 @@ async def file_complaint(
                 c.contact_email,
                 f"投诉已收到：{reference}",
                 f"您的投诉已收到，查询编号 {reference}。受理期限 {accept_due}，"
-                f"答复期限 {reply_due}。凭查询编号和提交时显示的查询码可查看办理进度。",
+                f"答复期限 {reply_due}（{deadline_basis(DeadlineReason.FILED, REPLY_DAYS)}）。"
+                f"\n\n{tracking_hint(public_url, reference)}",
             )
         filed = await q.file(
             conn,
@@ -321,11 +353,20 @@ async def _replay(conn: asyncpg.Connection, key: str, digest: str, secret: str) 
     return _receipt(q.Prior(**{f: row[f] for f in q.Prior._fields}), key, secret)
 
 
-async def track(conn: asyncpg.Connection, reference: str, code: str) -> ComplaintPublic | None:
-    """None both for an unknown reference and a wrong code: the answer reveals neither."""
-    row = await q.get_for_tracking(conn, reference.strip().upper())
+async def find(conn: asyncpg.Connection, reference: str, code: str) -> asyncpg.Record | None:
+    """The complaint's public row when the access code is right; None both for an unknown
+    reference and a wrong code, so the answer reveals neither."""
+    row = await q.get_for_tracking(conn, reference.strip().upper(), REPLY_DAYS)
     expected = row["access_code_hash"] if row else hash_code("not-a-code")
     if not hmac.compare_digest(expected, hash_code(code or "")) or row is None:
+        return None
+    return row
+
+
+async def track(conn: asyncpg.Connection, reference: str, code: str) -> ComplaintPublic | None:
+    """What the complainant sees (page and API), or None (see find())."""
+    row = await find(conn, reference, code)
+    if row is None:
         return None
     timeline = await q.public_timeline(conn, row["id"])
     fields = {k: v for k, v in dict(row).items() if k not in ("id", "access_code_hash")}

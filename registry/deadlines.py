@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import asyncpg
 
 from registry import audit, clock
-from registry.complaints import ACCEPT_DAYS, REPLY_DAYS
+from registry.complaints import ACCEPT_DAYS, REPLY_DAYS, deadline_basis, tracking_hint
 from registry.queries import complaints as cq
 from registry.queries import deadlines as q
 from registry.workdays import add_workdays
@@ -70,6 +70,7 @@ async def load_notice(
     holidays: list[dt.date],
     workdays: list[dt.date],
     actor: str,
+    public_url: str = "",
 ) -> list[str]:
     """Load a year's official notice and recount running deadlines; references that moved."""
     async with conn.transaction():
@@ -89,12 +90,18 @@ async def load_notice(
                 "workdays": [d.isoformat() for d in sorted(workdays)],
             },
         )
-        return await recount(conn, actor=actor, reason=f"载入{year}年节假日安排（{notice}）")
+        return await recount(
+            conn, actor=actor, reason=f"载入{year}年节假日安排（{notice}）", public_url=public_url
+        )
 
 
-async def recount(conn: asyncpg.Connection, *, actor: str, reason: str) -> list[str]:
+async def recount(
+    conn: asyncpg.Connection, *, actor: str, reason: str, public_url: str = ""
+) -> list[str]:
     """Count every running deadline again on today's calendar; each move is audited, shown on
-    the public timeline and sent to a complainant who left an e-mail address."""
+    the public timeline and sent to a complainant who left an e-mail address (with where to
+    track it: public_url, "" for words only). The deadline keeps its reason: only the days
+    it counts move."""
     calendar: Mapping[dt.date, bool] = await cq.calendar_overrides(conn)
     moved = []
     for row in await q.open_deadlines(conn):
@@ -107,9 +114,10 @@ async def recount(conn: asyncpg.Connection, *, actor: str, reason: str) -> list[
         if (accept, reply) == (row["accept_due"], row["reply_due"]):
             continue
         await q.move_deadlines(conn, row["id"], accept, reply)
-        note = f"因{reason}，答复期限由 {row['reply_due']} 调整为 {reply}。"
+        basis = deadline_basis(row["deadline_reason"], days, reopened=row["reopened"])
+        note = f"因{reason}，答复期限（{basis}）由 {row['reply_due']} 调整为 {reply}。"
         if accept != row["accept_due"]:
-            note = f"因{reason}，受理期限调整为 {accept}，答复期限调整为 {reply}。"
+            note = f"因{reason}，受理期限调整为 {accept}，答复期限（{basis}）调整为 {reply}。"
         await cq.insert_event(
             conn,
             row["id"],
@@ -132,6 +140,7 @@ async def recount(conn: asyncpg.Connection, *, actor: str, reason: str) -> list[
         contact = await cq.read_contact(conn, row["id"])
         if contact and contact["email"]:
             subject = f"投诉 {row['reference']}：办理期限调整"
-            await cq.insert_outbox(conn, row["id"], contact["email"], subject, note)
+            body = f"{note}\n\n{tracking_hint(public_url, row['reference'])}"
+            await cq.insert_outbox(conn, row["id"], contact["email"], subject, body)
         moved.append(row["reference"])
     return moved

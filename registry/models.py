@@ -207,11 +207,49 @@ class Receipt(msgspec.Struct, kw_only=True):
     deadline: dt.date
 
 
+class DeadlineReason(StrEnum):
+    """What set the current reply deadline (with reply_from and reply_days, its parameters)."""
+
+    FILED = "filed"
+    ACCEPTED = "accepted"
+    EXTENDED = "extended"
+    REOPENED = "reopened"
+
+
+class SatisfactionBy(StrEnum):
+    OFFICE = "office"
+    COMPLAINANT = "complainant"
+
+
+# A public event's heading, by kind; the complainant's own follow-up reads as their rating.
+EVENT_TITLES = {
+    "submitted": "投诉已提交",
+    "accept": "已受理",
+    "reject": "不予受理",
+    "assign": "已转办",
+    "extend": "已延期",
+    "reply": "部门反馈",
+    "close": "已办结",
+    "follow_up": "已回访",
+    "rating": "您的评价",
+    "deadline": "期限调整",
+    "note": "内部备注",
+}
+
+
 class TimelineEvent(msgspec.Struct, kw_only=True):
     at: dt.datetime
     kind: str
     status_to: str | None
     note: str
+    # "complainant" for what the complainant did (filing, their own rating), else "staff".
+    by: str = "staff"
+
+    @property
+    def title(self) -> str:
+        if self.kind == "follow_up" and self.by == SatisfactionBy.COMPLAINANT:
+            return EVENT_TITLES["rating"]
+        return EVENT_TITLES.get(self.kind, self.kind)
 
 
 class ComplaintPublic(msgspec.Struct, kw_only=True):
@@ -232,6 +270,19 @@ class ComplaintPublic(msgspec.Struct, kw_only=True):
     reply_due: dt.date
     # The deadline rests on computed holidays: that year's official notice is not loaded yet.
     deadline_provisional: bool = False
+    # Why reply_due is what it is: counted deadline_days working days after deadline_from.
+    deadline_reason: DeadlineReason = DeadlineReason.FILED
+    deadline_days: int = 15
+    deadline_from: dt.date | None = None
+    extension_reason: str = ""  # the current deadline's extension; cleared by a reopen
+    reopened: bool = False
+    closed_at: dt.datetime | None = None
+    result: str = ""  # written for the complainant at closing
+    # The level recorded for the current closing (None before it, or once it reopens).
+    satisfaction: str | None = None
+    satisfaction_by: SatisfactionBy | None = None
+    may_rate: bool = False  # closed and not yet rated: the tracking page offers the form
+    may_reopen: bool = False  # an unsatisfied rating now would send it back (once only)
     timeline: list[TimelineEvent] = []
 
 

@@ -154,6 +154,7 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ("GET", "/complaints/{reference:str}/receipt"): Cell("public", 200),
     ("GET", "/complaints/track"): Cell("public", 200),
     ("POST", "/complaints/track"): Cell("public", 404),  # no such reference and code
+    ("POST", "/complaints/rate"): Cell("public", 404),  # the complainant's rating: no code
     # Staff sign-in.
     ("GET", "/staff/login"): Cell("public", 200),
     ("POST", "/staff/login"): Cell("public", 401),

@@ -18,6 +18,7 @@ from tests.staff_helpers import (
 
 CANARY_PHONE = "13712345678"
 CANARY_EMAIL = "canary-staff@example.org"
+RESULT = "已责令窗口改正，今后办理不再索要该证明。"
 
 
 @pytest.fixture
@@ -99,7 +100,7 @@ async def test_full_life_of_a_complaint_through_the_pages(client, conn, staff):
             "assigned",
             {"finding": "substantiated", "action_taken": "已批评教育窗口人员"},
         ),
-        (sup, "close", "replied", {}),
+        (sup, "close", "replied", {"result": RESULT}),
         (sup, "follow_up", "closed", {"satisfaction": "satisfied"}),
     ]
     for who, action, expected, fields in steps:
@@ -134,7 +135,7 @@ async def test_full_life_of_a_complaint_through_the_pages(client, conn, staff):
         (CANARY_EMAIL, f"投诉 {ref}：已办结"),  # close
         (CANARY_EMAIL, f"投诉 {ref}：已办结"),  # follow-up
     ]
-    notes = ["受理期限", "答复期限", "转交", "延长至", "情况属实", "已办结", "已回访：满意"]
+    notes = ["受理期限", "答复期限", "转交", "延长至", "情况属实", RESULT, "已回访：满意"]
     assert [note in o["body"] for o, note in zip(outbox, notes, strict=True)] == [True] * 7
 
 
@@ -146,14 +147,14 @@ async def test_unsatisfied_follow_up_reopens_once(client, conn, staff):
         (sup, "accept", "submitted", {}),
         (sup, "assign", "accepted", {"department": DEPT_A}),
         (depa, "reply", "assigned", {"finding": "unsubstantiated", "action_taken": "核查"}),
-        (sup, "close", "replied", {}),
+        (sup, "close", "replied", {"result": RESULT}),
         (sup, "follow_up", "closed", {"satisfaction": "unsatisfied"}),
     ]:
         assert (await act(who, cid, action, expected, **fields)).status_code == 303
     assert await conn.fetchval("SELECT status FROM complaints WHERE id=$1", cid) == "assigned"
     for who, action, expected, fields in [
         (depa, "reply", "assigned", {"finding": "substantiated", "action_taken": "已整改"}),
-        (sup, "close", "replied", {}),
+        (sup, "close", "replied", {"result": RESULT}),
         (sup, "follow_up", "closed", {"satisfaction": "very_unsatisfied"}),
     ]:
         assert (await act(who, cid, action, expected, **fields)).status_code == 303

@@ -183,8 +183,12 @@ async def insert_event(
     )
 
 
-async def get_for_tracking(conn: asyncpg.Connection, reference: str) -> asyncpg.Record | None:
-    """The public facts and the code hash; contact data is in another table and not read."""
+async def get_for_tracking(
+    conn: asyncpg.Connection, reference: str, filed_days: int
+) -> asyncpg.Record | None:
+    """The public facts and the code hash; contact data is in another table and not read.
+    filed_days: what a deadline not yet recounted at acceptance counts (no reply_days yet).
+    A satisfaction level belongs to the closing after which it was recorded."""
     return await conn.fetchrow(
         """
         SELECT c.id, c.reference, c.access_code_hash, c.status, c.classification,
@@ -193,18 +197,32 @@ async def get_for_tracking(conn: asyncpg.Connection, reference: str) -> asyncpg.
                c.place, c.description, c.submitted_at, c.accept_due, c.reply_due,
                NOT EXISTS (SELECT FROM calendar_years y
                            WHERE y.year = extract(year FROM c.reply_due)::int)
-                   AS deadline_provisional
-        FROM complaints c LEFT JOIN departments d ON d.code = c.department_code
+                   AS deadline_provisional,
+               c.deadline_reason, coalesce(c.reply_days, $2::int) AS deadline_days,
+               coalesce(c.reply_from, (c.submitted_at AT TIME ZONE 'Asia/Shanghai')::date)
+                   AS deadline_from,
+               c.extension_reason, c.reopened, c.closed_at, c.result,
+               CASE WHEN r.rated THEN c.satisfaction END AS satisfaction,
+               CASE WHEN r.rated THEN c.satisfaction_by END AS satisfaction_by,
+               c.status = 'closed' AND NOT r.rated AS may_rate,
+               c.status = 'closed' AND NOT r.rated AND NOT c.reopened AS may_reopen
+        FROM complaints c LEFT JOIN departments d ON d.code = c.department_code,
+             LATERAL (SELECT c.status = 'closed' AND coalesce(c.followed_up_at > c.closed_at,
+                                                             false) AS rated) r
         WHERE c.reference = $1
         """,
         reference,
+        filed_days,
     )
 
 
 async def public_timeline(conn: asyncpg.Connection, complaint_id: int) -> list[TimelineEvent]:
+    """Public events; who acted only as "complainant" or "staff", never a name."""
     rows = await conn.fetch(
         """
-        SELECT at, kind, status_to, note FROM complaint_events
+        SELECT at, kind, status_to, note,
+               CASE WHEN actor = 'complainant' THEN 'complainant' ELSE 'staff' END AS by
+        FROM complaint_events
         WHERE complaint_id = $1 AND public
         ORDER BY at, id
         """,
@@ -224,7 +242,7 @@ STAFF_COLUMNS = """
     c.assigned_department, ad.name AS assigned_department_name, c.accepted_at,
     c.replied_at, c.closed_at, c.reject_reason, c.finding, c.action_taken, c.extended,
     c.extension_reason, c.reopened, c.satisfaction, c.followed_up_at, c.closed_on_time,
-    c.version
+    c.version, c.deadline_reason, c.reply_from, c.reply_days, c.result, c.satisfaction_by
 """
 STAFF_FROM = """
     FROM complaints c
@@ -327,60 +345,4 @@ async def insert_outbox(
         recipient,
         subject,
         body,
-    )
-
-
-async def compare_and_set(
-    conn: asyncpg.Connection,
-    complaint_id: int,
-    *,
-    expected: str,
-    version: int,
-    new_status: str,
-    scope_department: str | None,
-    changes: dict[str, object],
-) -> asyncpg.Record | None:
-    """Move a complaint on only if it is still where the actor saw it (status and version: a
-    step that keeps the status still moves the version); None if it moved first."""
-    return await conn.fetchrow(
-        """
-        UPDATE complaints SET
-            status = $3,
-            assigned_department = coalesce($5::text, assigned_department),
-            accepted_at = CASE WHEN $6 THEN now() ELSE accepted_at END,
-            replied_at = CASE WHEN $7 THEN now() ELSE replied_at END,
-            closed_at = CASE WHEN $8 THEN now() ELSE closed_at END,
-            reply_due = coalesce($9::date, reply_due),
-            reject_reason = coalesce($10::text, reject_reason),
-            finding = coalesce($11::text, finding),
-            action_taken = coalesce($12::text, action_taken),
-            extended = extended OR $13,
-            extension_reason = coalesce($14::text, extension_reason),
-            reopened = reopened OR $15,
-            satisfaction = coalesce($16::text, satisfaction),
-            followed_up_at = CASE WHEN $16::text IS NULL THEN followed_up_at ELSE now() END,
-            closed_on_time = coalesce($17::boolean, closed_on_time),
-            version = version + 1
-        WHERE id = $1 AND status = $2 AND ($4::text IS NULL OR assigned_department = $4)
-          AND version = $18
-        RETURNING id, reference, status, reply_due
-        """,
-        complaint_id,
-        expected,
-        new_status,
-        scope_department,
-        changes.get("assigned_department"),
-        bool(changes.get("accepted")),
-        bool(changes.get("replied")),
-        bool(changes.get("closed")),
-        changes.get("reply_due"),
-        changes.get("reject_reason"),
-        changes.get("finding"),
-        changes.get("action_taken"),
-        bool(changes.get("extended")),
-        changes.get("extension_reason"),
-        bool(changes.get("reopened")),
-        changes.get("satisfaction"),
-        changes.get("closed_on_time"),
-        version,
     )

@@ -67,7 +67,7 @@ async def open_deadlines(conn: asyncpg.Connection) -> list[asyncpg.Record]:
         await conn.fetch(
             """
             SELECT id, reference, status, submitted_at, accept_due, reply_due, reply_from,
-                   reply_days
+                   reply_days, deadline_reason, reopened
             FROM complaints WHERE status NOT IN ('closed', 'rejected')
             ORDER BY id FOR UPDATE
             """
@@ -83,14 +83,4 @@ async def move_deadlines(
         complaint_id,
         accept_due,
         reply_due,
-    )
-
-
-async def set_basis(conn: asyncpg.Connection, complaint_id: int, start: dt.date, days: int) -> None:
-    """What the reply deadline now counts from, for a later recount."""
-    await conn.execute(
-        "UPDATE complaints SET reply_from = $2, reply_days = $3 WHERE id = $1",
-        complaint_id,
-        start,
-        days,
     )

@@ -101,7 +101,12 @@ async def calendar_set(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Re
             before=before,
             after={"kind": kind, "note": note},
         )
-        moved = await deadlines.recount(conn, actor=actor, reason=f"工作日历调整（{day}）")
+        moved = await deadlines.recount(
+            conn,
+            actor=actor,
+            reason=f"工作日历调整（{day}）",
+            public_url=request.app.state.settings.public_url,
+        )
     _calendar_changed(request)
     return Redirect(f"/staff/calendar?year={day.year}&msg={_saved(moved)}", status_code=303)
 
@@ -132,7 +137,7 @@ async def calendar_notice(request: Req, data: URLEncodedBody[dict[str, Any]]) ->
     async with request.app.state.pool.acquire() as conn:
         moved = await deadlines.load_notice(
             conn, year=year, notice=notice, holidays=holidays, workdays=working,
-            actor=user_of(request).username,
+            actor=user_of(request).username, public_url=request.app.state.settings.public_url,
         )  # fmt: skip
     _calendar_changed(request)
     return Redirect(f"/staff/calendar?year={year}&msg={_saved(moved)}", status_code=303)

@@ -1,4 +1,5 @@
-"""The complaint form, receipt and tracking pages; submit() also serves the JSON API."""
+"""The complaint form and receipt; submit() also serves the JSON API. The tracking page and the
+complainant's rating (routes/tracking.py) are served by this module's router."""
 
 from __future__ import annotations
 
@@ -8,18 +9,19 @@ from typing import Any
 
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.datastructures import Cookie
-from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 
-from registry import clock, complaints, inputguard, ratelimit
+from registry import clock, complaints, inputguard
 from registry.checker import Question, decide
 from registry.errors import InvalidInput, db_unreachable
 from registry.lookup import Lookup
 from registry.models import ComplaintIn, ContactIn, FieldError, Receipt
 from registry.queries import complaints as cq
 from registry.queries import departments as dq
+from registry.routes.client import TooManyRequests, client_address, limit
+from registry.routes.tracking import rate, track, track_form
 from registry.settings import Settings
 from registry.web import csrf_cookie, csrf_matches, new_csrf_token, render_page
 from registry.workdays import Overrides
@@ -39,26 +41,6 @@ FORM_FIELDS = (
     "contact_email",
 )
 RECEIPT_COOKIE = "receipt"
-
-
-class TooManyRequests(HTTPException):
-    status_code = 429
-
-
-def client_address(request: Req) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-async def limit(
-    request: Req, name: str, hits_window: tuple[int, int], conn: Any | None = None
-) -> None:
-    """Count this client's hit in `name`; 429 past the limit. Uses conn when given."""
-    if conn is None:
-        async with request.app.state.pool.acquire() as own:
-            return await limit(request, name, hits_window, own)
-    retry = await ratelimit.hit(conn, f"{name}:{client_address(request)}", *hits_window)
-    if retry is not None:
-        raise TooManyRequests(headers={"retry-after": str(retry)})
 
 
 async def department_codes(request: Req) -> set[str]:
@@ -114,6 +96,7 @@ async def submit(request: Req, raw: ComplaintIn, key: str | None) -> tuple[Recei
                 secret=settings.secret_key,
                 rate=rate,
                 due=due,
+                public_url=settings.public_url,
             )
         except complaints.RateLimited as exc:
             raise TooManyRequests(headers={"retry-after": str(exc.retry_after)}) from exc
@@ -269,55 +252,9 @@ async def receipt(request: Req, reference: FromPath[str]) -> Response[bytes]:
     return Response(html.encode(), media_type=MediaType.HTML, headers={"cache-control": "no-store"})
 
 
-@get("/complaints/track", name="complaints.track_form")
-async def track_form(request: Req, reference: FromQuery[str | None] = None) -> Response[bytes]:
-    html = render_page(
-        request,
-        "complaints/track.html",
-        reference=(reference or "")[:40],
-        complaint=None,
-        error="",
-        csrf_token=ScopeState.from_scope(request.scope).csrf_token or "",
-    )
-    return Response(html.encode(), media_type=MediaType.HTML)
-
-
-@post("/complaints/track", name="complaints.track")
-async def track(
-    request: Req,
-    data: URLEncodedBody[dict[str, Any]],
-) -> Response[bytes]:
-    """POST so the access code stays out of URLs, logs and Referer headers."""
-    reference = str(data.get("reference", ""))[:40].strip()
-    code = str(data.get("access_code", ""))[:40]
-    status, error, complaint = 200, "", None
-    try:
-        await limit(request, "track", request.app.state.settings.tracking_limit)
-        async with request.app.state.pool.acquire() as conn:
-            complaint = await complaints.track(conn, reference, code)
-        if complaint is None:
-            status, error = 404, "查询编号或查询码不正确，请核对后再试。"
-    except TooManyRequests:
-        status, error = 429, "查询太频繁，请过几分钟再试。"
-    html = render_page(
-        request,
-        "complaints/track.html",
-        reference=reference,
-        complaint=complaint,
-        error=error,
-        csrf_token=ScopeState.from_scope(request.scope).csrf_token or "",
-    )
-    return Response(
-        html.encode(),
-        status_code=status,
-        media_type=MediaType.HTML,
-        headers={"cache-control": "no-store"},
-    )
-
-
 router = Router(
     include_in_schema=False,
     path="/",
     opt={"policy": "public"},
-    route_handlers=[new, create, receipt, track_form, track],
+    route_handlers=[new, create, receipt, track_form, track, rate],
 )

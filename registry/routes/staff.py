@@ -12,7 +12,14 @@ from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 
 from registry import audit, auth, clock, inputguard, ratelimit, workflow
-from registry.models import Classification, ComplaintStatus, FieldError, Role, StaffUser
+from registry.models import (
+    EVENT_TITLES,
+    Classification,
+    ComplaintStatus,
+    FieldError,
+    Role,
+    StaffUser,
+)
 from registry.queries import complaints as q
 from registry.queries import departments as dq
 from registry.routes.complaints import client_address
@@ -224,6 +231,7 @@ async def _detail(request: Req, complaint_id: int, **extra: Any) -> Response[byt
         today=clock.today(),
         findings=workflow.FINDINGS,
         satisfaction=workflow.SATISFACTION,
+        event_titles=EVENT_TITLES,
         **extra,
     )
 
@@ -267,6 +275,7 @@ async def act(
                 user_of(request),
                 expected=form.get("expected", ""),
                 form=form,
+                public_url=request.app.state.settings.public_url,
             )
     except workflow.Stale:
         return await _detail(

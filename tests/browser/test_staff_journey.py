@@ -34,7 +34,14 @@ if TYPE_CHECKING:
 NewPage = Callable[[str], AbstractAsyncContextManager["OpenedPage"]]
 CERTIFICATE = "无犯罪记录证明（村居出具）"
 # The timeline notes each step writes (registry/workflow.py), in order.
-STEPS = ["已受理", f"已转交{POLICE_NAME}办理", "部门反馈：情况属实", "已办结", "已回访：满意"]
+RESULT = "窗口已改为告知承诺制办理，今后不再索要这个证明。"
+STEPS = [
+    "已受理",
+    f"已转交{POLICE_NAME}办理",
+    "部门反馈：情况属实",
+    f"已办结：{RESULT}",
+    "已回访：满意",
+]
 
 
 async def status_is(page: Page, label: str) -> None:
@@ -88,6 +95,7 @@ async def supervisor_closes(
 ) -> None:
     await staff_login(page, account)
     await open_from_queue(page, receipt.reference)
+    await page.get_by_label(re.compile("^办理结果")).fill(RESULT)
     await act(page, "办结")
     await status_is(page, CLOSED)
     await page.get_by_role("radio", name="满意", exact=True).check()
