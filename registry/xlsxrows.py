@@ -21,13 +21,21 @@ class XlsxError(ValueError):
     pass
 
 
+_COLUMNS: dict[str, int] = {}
+
+
 def _column(ref: str) -> int:
-    n = 0
-    for ch in ref:
-        if "A" <= ch <= "Z":
+    """The column number of a cell reference ("AB12" -> 28); letters cached, as few repeat."""
+    letters = ref.rstrip("0123456789")
+    n = _COLUMNS.get(letters)
+    if n is None:
+        n = 0
+        for ch in letters:
+            if not "A" <= ch <= "Z":
+                raise XlsxError(f"XLSX 单元格引用“{ref[:20]}”无法识别")
             n = n * 26 + ord(ch) - 64
-        else:
-            break
+        if len(_COLUMNS) < 20_000:
+            _COLUMNS[letters] = n
     return n
 
 
@@ -54,22 +62,24 @@ class _Sheet:
         text: list[str] | None = None  # collecting a <v> or an inline string's <t>
         value: str | None = None
         inline: list[str] = []
+        column = _column
 
         def start(name: str, attrs: dict[str, str]) -> None:
             nonlocal row_no, col, style, phonetic, row, kind, text, value, inline
             if name == tag_c:
                 ref = attrs.get("r")
-                col = _column(ref) if ref else col + 1
+                col = column(ref) if ref else col + 1
                 kind = attrs.get("t", "n")
                 s = attrs.get("s")
                 style = int(s) if s else 0
                 value = None
-                inline = []
-            elif name == tag_v:
-                text = []
+                if inline:
+                    inline = []
             elif name == tag_t:
                 if kind == "inlineStr" and not phonetic:
                     text = []
+            elif name == tag_v:
+                text = []
             elif name == tag_row:
                 r = attrs.get("r")
                 row_no = int(float(r)) if r else row_no + 1
@@ -101,13 +111,13 @@ class _Sheet:
                     if len(row) < col:
                         row.extend([None] * (col - len(row)))
                     row[col - 1] = got
-            elif name == tag_v:
-                if text is not None:
-                    value = "".join(text)
-                    text = None
             elif name == tag_t:
                 if text is not None:
-                    inline.append("".join(text))
+                    inline.append(text[0] if len(text) == 1 else "".join(text))
+                    text = None
+            elif name == tag_v:
+                if text is not None:
+                    value = text[0] if len(text) == 1 else "".join(text)
                     text = None
             elif name == tag_row:
                 done.append((row_no, row))
