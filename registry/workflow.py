@@ -211,7 +211,6 @@ def _deadline(
     days: int,
     overrides: Overrides,
     *,
-    reopened: bool = False,
     extension_reason: str = "",
 ) -> tuple[dt.date, str, dict[str, object]]:
     """A new reply deadline with its whole basis: (due, its basis in words, the changes)."""
@@ -223,7 +222,7 @@ def _deadline(
         "reply_days": days,
         "extension_reason": extension_reason,
     }
-    return due, deadline_basis(reason, days, reopened=reopened), changes
+    return due, deadline_basis(reason, days), changes
 
 
 async def _plan(
@@ -287,18 +286,21 @@ def _extend(row: asyncpg.Record, form: dict[str, str], overrides: Overrides) -> 
         raise Invalid([FieldError("reason", "这个答复期限已经延长过一次，不能再延长")])
     reason = _text(form, "reason", "延期必须写明理由")
     start = row["reply_from"] or clock.local(row["accepted_at"] or row["submitted_at"]).date()
-    due, basis, changes = _deadline(
+    due, _, changes = _deadline(
         DeadlineReason.EXTENDED,
         start,
         EXTENDED_REPLY_DAYS,
         overrides,
-        reopened=row["reopened"],
         extension_reason=reason,
+    )
+    counted = deadline_basis(
+        DeadlineReason.REOPENED if row["reopened"] else DeadlineReason.ACCEPTED,
+        EXTENDED_REPLY_DAYS,
     )
     return Step(
         new_status=S.ASSIGNED,
         changes=changes,
-        note=f"答复期限延长至 {due}（{basis}）。延期理由：{reason}",
+        note=f"答复期限延长至 {due}（{counted}）。延期理由：{reason}",
     )
 
 

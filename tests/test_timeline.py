@@ -401,7 +401,8 @@ async def test_every_mail_links_to_tracking_without_the_code(conn, settings):
     for body in bodies:
         assert link in body and code not in body and code.replace("-", "") not in body
     assert "答复期限" in bodies[0] and "提交后 15 个工作日" in bodies[0]
-    assert "受理后 20 个工作日，已延期" in bodies[3] and "延期理由：录像" in bodies[3]
+    assert "答复期限延长至" in bodies[3] and "（受理后 20 个工作日）" in bodies[3]
+    assert "延期理由：录像" in bodies[3]
 
 
 async def test_without_a_public_url_mails_say_where_to_track_in_words(client, conn, staff):
