@@ -8,11 +8,12 @@ from __future__ import annotations
 import re
 import uuid
 
+import asyncpg
 import httpx
 import msgspec
 import pytest
 
-from registry import clock, complaints, deadlines
+from registry import clock, complaints, deadlines, migrate
 from registry.app import create_app
 from registry.db import SingleConnectionPool
 from tests.staff_helpers import DEPT_A, complaint_id, login, make_user, post_form
@@ -461,3 +462,67 @@ async def test_extended_is_derived_from_the_deadline_reason(client, conn):
     for reason, extended in [("extended", True), ("reopened", False)]:
         await conn.execute("UPDATE complaints SET deadline_reason = $2 WHERE id = $1", cid, reason)
         assert await conn.fetchval("SELECT extended FROM complaints WHERE id = $1", cid) is extended
+
+
+LEGACY = """
+INSERT INTO complaints (reference, access_code_hash, department_other, certificate_name,
+    demanded_on, disclosure, classification, status, accept_due, reply_due, accepted_at,
+    extended, extension_reason, reopened, followed_up_at, satisfaction, reply_from, reply_days)
+VALUES ($1, 'x', '某村', '证明', '2026-01-05', 'anonymous', 'unlisted', $2, '2026-01-06',
+    '2026-01-27', CASE WHEN $2 <> 'submitted' THEN now() END, $3, $4, $5,
+    CASE WHEN $5 THEN now() END, CASE WHEN $5 THEN 'unsatisfied' END,
+    CASE WHEN $2 <> 'submitted' THEN date '2026-01-05' END,
+    CASE WHEN $2 <> 'submitted' THEN 15 END)
+RETURNING id
+"""
+
+
+async def test_0013_gives_existing_complaints_the_reason_of_their_deadline(
+    scratch_database, settings, tmp_path
+):
+    """Before 0013 one extension was allowed per complaint, before or after a reopen."""
+    for f in settings.migrations_dir.glob("*.sql"):
+        if f.name < "0013":
+            (tmp_path / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    async with scratch_database("timeline_0013") as dsn:
+        db = await asyncpg.connect(dsn)
+        try:
+            await migrate.apply(db, tmp_path)
+            ids = {}
+            for ref, status, extended, reopened in [
+                ("FILED", "submitted", False, False),
+                ("EXTENDED", "assigned", True, False),
+                ("EXTENDED-THEN-REOPENED", "assigned", True, True),
+                ("REOPENED-THEN-EXTENDED", "assigned", True, True),
+            ]:
+                reason = "录像" if extended else ""
+                ids[ref] = await db.fetchval(LEGACY, ref, status, extended, reason, reopened)
+            order = {"EXTENDED-THEN-REOPENED": ("extend", "follow_up"),
+                     "REOPENED-THEN-EXTENDED": ("follow_up", "extend")}  # fmt: skip
+            for ref, kinds in order.items():
+                for n, kind in enumerate(kinds):
+                    await db.execute(
+                        "INSERT INTO complaint_events (complaint_id, at, kind, public, actor,"
+                        " status_to) VALUES ($1, now() + $2 * interval '1 hour', $3, true, 'x',"
+                        " 'assigned')",
+                        ids[ref],
+                        n,
+                        kind,
+                    )
+            (tmp_path / "0013_timeline.sql").write_text(
+                (settings.migrations_dir / "0013_timeline.sql").read_text(encoding="utf-8"),
+                encoding="utf-8",
+            )
+            assert await migrate.apply(db, tmp_path) == ["0013_timeline.sql"]
+            rows = await db.fetch(
+                "SELECT reference, deadline_reason, reply_days, extended, extension_reason,"
+                " satisfaction_by FROM complaints ORDER BY id"
+            )
+        finally:
+            await db.close()
+    assert [tuple(r) for r in rows] == [
+        ("FILED", "filed", None, False, "", None),
+        ("EXTENDED", "extended", 20, True, "录像", None),
+        ("EXTENDED-THEN-REOPENED", "reopened", 15, False, "", "office"),
+        ("REOPENED-THEN-EXTENDED", "extended", 20, True, "录像", "office"),
+    ]
