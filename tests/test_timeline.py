@@ -526,3 +526,21 @@ async def test_0013_gives_existing_complaints_the_reason_of_their_deadline(
         ("EXTENDED-THEN-REOPENED", "reopened", 15, False, "", "office"),
         ("REOPENED-THEN-EXTENDED", "extended", 20, True, "录像", "office"),
     ]
+
+
+async def test_a_planted_tracking_cookie_counts_against_the_limit(conn, settings):
+    """Codes guessed through the cookie are as limited as codes typed into the form."""
+    app = create_app(
+        msgspec.structs.replace(settings, tracking_limit=(2, 600)),
+        pool=SingleConnectionPool(conn),
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as c:
+        ref, _ = await file(c, disclosure="anonymous")
+        for n in range(2):
+            c.cookies.set("tracked", f"{ref}.GUESS-{n:05d}", path="/complaints/track")
+            r = await c.get(f"/complaints/track?reference={ref}")
+            assert r.status_code == 200 and 'name="access_code"' in r.text  # the empty form
+        limited = await c.get(f"/complaints/track?reference={ref}")
+        assert limited.status_code == 429

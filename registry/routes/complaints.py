@@ -236,12 +236,17 @@ async def create(
 
 @get("/complaints/{reference:str}/receipt", name="complaints.receipt")
 async def receipt(request: Req, reference: FromPath[str]) -> Response[bytes]:
-    """The reference and access code, shown on this visit only (from a short-lived cookie)."""
+    """The reference and access code, shown on this visit only (from a short-lived cookie,
+    whose code counts against the tracking limit like a typed one)."""
     ref, _, code = request.cookies.get(RECEIPT_COOKIE, "").partition(".")
     complaint = None
     if ref == reference and code:
         async with request.app.state.pool.acquire() as conn:
-            complaint = await complaints.track(conn, reference, code)
+            try:
+                await limit(request, "track", request.app.state.settings.tracking_limit, conn)
+                complaint = await complaints.track(conn, reference, code)
+            except TooManyRequests:
+                complaint = None
     html = render_page(
         request,
         "complaints/receipt.html",

@@ -57,11 +57,17 @@ def track_page(
 async def track_form(
     request: Req, reference: FromQuery[str | None] = None, done: FromQuery[str | None] = None
 ) -> Response[bytes]:
-    """The form, prefilled from an e-mail's link; the complaint itself just after a rating."""
+    """The form, prefilled from an e-mail's link; the complaint itself just after a rating.
+    A cookie's code is checked like a typed one, so it counts against the same limit."""
     reference = (reference or "")[:40]
     ref, _, code = request.cookies.get(TRACKED_COOKIE, "").partition(".")
     if reference and ref == reference and code:
         async with request.app.state.pool.acquire() as conn:
+            try:
+                await limit(request, "track", request.app.state.settings.tracking_limit, conn)
+            except TooManyRequests:
+                error = "查询太频繁，请过几分钟再试。"
+                return track_page(request, reference=reference, error=error, status=429)
             complaint = await complaints.track(conn, reference, code)
         if complaint is not None:
             return track_page(
