@@ -13,8 +13,8 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 
-from registry import clock, complaints, inputguard
-from registry.checker import Question, decide
+from registry import clock, complaints, inputguard, views
+from registry.checker import Question
 from registry.errors import InvalidInput, db_unreachable
 from registry.lookup import Lookup
 from registry.models import ComplaintIn, ContactIn, FieldError, Receipt
@@ -80,9 +80,11 @@ async def submit(request: Req, raw: ComplaintIn, key: str | None) -> tuple[Recei
     if isinstance(result, list):
         await limit(request, "file", settings.filing_limit)
         raise InvalidInput(result, status=422)
+    # Classified against the list in force on the demand date; on a large list another date is
+    # answered by the worker's child process, never by loading that index here.
+    question = Question(name=result.certificate_name, matter=result.matter)
     lookup: Lookup = request.app.state.lookup
-    index = await lookup.index(pool, result.demanded_on)
-    verdict = decide(Question(name=result.certificate_name, matter=result.matter), index)
+    verdict = await views.check(pool, lookup, question, result.demanded_on, client_address(request))
     hits, window = settings.filing_limit
     rate = (f"file:{client_address(request)}", hits, window)
     due = await deadlines(request, clock.today())
