@@ -66,7 +66,7 @@ async def load_seed(conn: object, seed_dir: Path) -> transfer.ImportReport:
         transfer.read_file(seed_dir / "certificates.csv"),
         apply=True,
         actor=SEED_ACTOR,
-        reason="种子数据（代表性重建）",
+        reason="初始清单",  # public fields never show it: the initial list is one event
     )
     if report.errors:
         raise SystemExit(f"seed data has errors: {report.errors[:3]}")

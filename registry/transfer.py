@@ -207,6 +207,7 @@ async def _write(
     """Per batch: one UPDATE ends or supersedes the versions being replaced, one INSERT adds
     the new certificates and versions."""
     await _assign_codes(conn, pending)
+    initial = await iq.register_empty(conn)
     for start in range(0, len(pending), BATCH):
         batch = pending[start : start + BATCH]
         ends = [
@@ -217,7 +218,11 @@ async def _write(
         ]
         await iq.end_versions(conn, ends)
         await iq.insert_versions(
-            conn, [p.row.cert for p in batch], changed_by=actor, change_reason=reason
+            conn,
+            [p.row.cert for p in batch],
+            changed_by=actor,
+            change_reason=reason,
+            initial=initial,
         )
     report.written = [p.row.cert for p in pending]
     report.before = {p.latest.code: p.latest for p in pending if p.latest is not None}

@@ -151,11 +151,17 @@ async def test_stats_never_show_contact_description_or_typed_names(client, conn)
         assert secret not in text
 
 
-async def test_change_log_shows_the_seed_as_173_additions(client):
+async def test_change_log_shows_the_initial_list_as_one_event(client):
     body = (await client.get("/api/v1/changes?per_page=200")).json()
-    assert body["total"] == 173 and len(body["items"]) == 173
-    assert {i["change"] for i in body["items"]} == {"added"}
-    assert set(body["items"][0]) >= {
+    assert body["total"] == 1 and len(body["items"]) == 1
+    first = body["items"][0]
+    assert first["change"] == "initial" and first["change_label"] == "初始清单"
+    assert first["counts"] == {"total": 173, "retained": 9, "abolished": 164}
+    assert first["title"] == (
+        "初始清单（长垣县证明事项清理结果（2018），2018-12-28 起生效）："
+        "共 173 项，保留 9 项，取消 164 项"
+    )
+    assert set(first) >= {
         "code",
         "name",
         "status",
@@ -165,13 +171,24 @@ async def test_change_log_shows_the_seed_as_173_additions(client):
         "decision_doc",
         "reason",
     }
-    seen = 0
-    for page in range(1, 5):
-        html = (await client.get(f"/changes?page={page}")).text
-        seen += html.count("<strong>新增</strong>")
-    assert seen == 173
+    html = (await client.get("/changes")).text
+    assert html.count("<strong>初始清单</strong>") == 1 and "<strong>新增</strong>" not in html
+    assert "保留 9 项，取消 164 项" in html
     assert '<link rel="alternate" type="application/atom+xml"' in html
-    assert 'type="application/json" href="/api/v1/changes?page=4&amp;per_page=50"' in html
+    assert 'type="application/json" href="/api/v1/changes?page=1&amp;per_page=50"' in html
+    feed = ET.fromstring((await client.get("/changes.atom")).content)
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == 1
+    assert entries[0].findtext(f"{ATOM}id", "").endswith(":initial-list")
+    assert entries[0].findtext(f"{ATOM}title", "").startswith("初始清单（")
+
+
+async def test_item_history_says_listed_in_the_initial_list(client):
+    body = (await client.get("/api/v1/certificates/CY-ZM-001")).json()
+    (v,) = body["history"]
+    assert (v["change"], v["change_label"], v["change_reason"]) == ("initial", "列入初始清单", "")
+    assert "changed_by" not in v
+    assert "列入初始清单" in (await client.get("/certificates/CY-ZM-001")).text
 
 
 async def flip(conn, code: str) -> Status:
@@ -226,11 +243,14 @@ async def test_atom_feed_is_valid_and_escapes_data(client, conn):
     assert feed.findtext(f"{ATOM}id", "").startswith("tag:")
     assert feed.find(f"{ATOM}link[@rel='self']") is not None
     entries = feed.findall(f"{ATOM}entry")
-    assert len(entries) == 50
+    assert len(entries) == 2  # the new item and the initial list
     for e in entries:
-        assert re.match(r"^tag:[\w.-]+,2018:certificate-version/\d+$", e.findtext(f"{ATOM}id", ""))
+        assert re.match(
+            r"^tag:[\w.-]+,2018:(certificate-version/\d+|initial-list)$",
+            e.findtext(f"{ATOM}id", ""),
+        )
         assert e.findtext(f"{ATOM}updated") and e.findtext(f"{ATOM}title")
-    assert entries[0].findtext(f"{ATOM}title") == "新增：测试<b>&证明（CY-ZM-174）"
+    assert entries[0].findtext(f"{ATOM}title") == "新增：测试<b>&证明（CY-ZM-174），现为取消"
     assert b"<b>" not in r.content
 
 

@@ -8,7 +8,14 @@ import asyncpg
 import msgspec
 
 from registry.db import many, one
-from registry.models import Certificate, Status, Summary, Version
+from registry.models import (
+    CHANGE_LABELS,
+    Certificate,
+    Status,
+    Summary,
+    Version,
+    field_changes,
+)
 
 # The columns of a Certificate, in the order of the Struct.
 COLUMNS = """
@@ -126,18 +133,69 @@ async def get_latest(conn: asyncpg.Connection, code: str) -> Certificate | None:
     return one(Certificate, row)
 
 
+# Fields compared between versions (listformat.COMPARED, plus the effective date).
+HISTORY_FIELDS = (
+    "name", "aliases", "status", "issuer", "demanded_by", "matters", "legal_basis",
+    "legal_basis_level", "domain", "replacement", "retain_reason", "decision_doc", "note",
+)  # fmt: skip
+
+
 async def history(conn: asyncpg.Connection, code: str) -> list[Version]:
+    """Newest first; each version with what it changed against the one before it (by
+    effective date, then id; a same-day predecessor that was superseded means a correction).
+    Who made the change stays in the audit log."""
     rows = await conn.fetch(
-        """
-        SELECT id, valid_from, valid_to, name, status, changed_by, change_reason,
-               decision_doc, recorded_at, superseded_at
+        f"""
+        SELECT id, {COLUMNS}, valid_to, change_reason, recorded_at, superseded_at, initial
         FROM certificate_versions
         WHERE code = $1
-        ORDER BY valid_from DESC, id DESC
+        ORDER BY valid_from, id
         """,
         code,
     )
-    return many(Version, rows)
+    out: list[Version] = []
+    prev: tuple[Certificate, asyncpg.Record] | None = None
+    for r in rows:
+        data = dict(r)
+        cert = msgspec.convert(
+            {k: v for k, v in data.items() if k in Certificate.__struct_fields__}, Certificate
+        )
+        change = _change_kind(r, cert, prev)
+        out.append(
+            Version(
+                id=r["id"],
+                valid_from=r["effective_from"],
+                valid_to=r["valid_to"],
+                name=cert.name,
+                status=cert.status,
+                change=change,
+                change_label=CHANGE_LABELS[change],
+                change_reason="" if r["initial"] else r["change_reason"],
+                decision_doc=cert.decision_doc,
+                recorded_at=r["recorded_at"],
+                superseded_at=r["superseded_at"],
+                changes=field_changes(prev[0], cert, HISTORY_FIELDS) if prev else [],
+            )
+        )
+        prev = (cert, r)
+    out.reverse()
+    return out
+
+
+def _change_kind(
+    row: asyncpg.Record, cert: Certificate, prev: tuple[Certificate, asyncpg.Record] | None
+) -> str:
+    """The same rule as the change log (queries/changes.py)."""
+    if row["initial"]:
+        return "initial"
+    if prev is None:
+        return "added"
+    before, prev_row = prev
+    if prev_row["superseded_at"] is not None and before.effective_from == cert.effective_from:
+        return "corrected"
+    if before.status != cert.status:
+        return "abolished" if cert.status == Status.ABOLISHED else "restored"
+    return "amended"
 
 
 async def summary(conn: asyncpg.Connection, *, on: dt.date) -> Summary:

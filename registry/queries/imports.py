@@ -198,10 +198,16 @@ _VERSION_FIELDS = (
 
 
 async def insert_versions(
-    conn: asyncpg.Connection, certs: list[Certificate], *, changed_by: str, change_reason: str
+    conn: asyncpg.Connection,
+    certs: list[Certificate],
+    *,
+    changed_by: str,
+    change_reason: str,
+    initial: bool = False,
 ) -> None:
     """New certificates (codes not yet taken) and one version each, valid from its effective
-    date, in one statement: the rows travel as one JSON document, arrays and all."""
+    date, in one statement: the rows travel as one JSON document, arrays and all. `initial`:
+    these versions are the initial list (the first write into an empty register)."""
     if not certs:
         return
     doc = msgspec.json.encode([{f: getattr(c, f) for f in _VERSION_FIELDS} for c in certs])
@@ -219,16 +225,43 @@ async def insert_versions(
         INSERT INTO certificate_versions (
             code, valid_from, name, aliases, status, issuer, demanded_by, matters,
             legal_basis, legal_basis_level, domain, replacement, replacement_methods,
-            retain_reason, decision_doc, note, changed_by, change_reason)
+            retain_reason, decision_doc, note, changed_by, change_reason, initial)
         SELECT code, effective_from, name, aliases, status, issuer, demanded_by, matters,
                legal_basis, legal_basis_level, domain, replacement, replacement_methods,
-               retain_reason, decision_doc, note, $2, $3
+               retain_reason, decision_doc, note, $2, $3, $4
         FROM r
         """,
         doc.decode(),
         changed_by,
         change_reason,
+        initial,
     )
+
+
+async def register_empty(conn: asyncpg.Connection) -> bool:
+    """No version at all yet: the next applied write is the initial list."""
+    return not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM certificate_versions)")
+
+
+async def list_official(conn: asyncpg.Connection) -> bool:
+    """Whether the office has loaded the county's official list (else: the reconstruction)."""
+    return bool(await conn.fetchval("SELECT official FROM list_record"))
+
+
+async def mark_official(conn: asyncpg.Connection, *, actor: str, reason: str) -> bool:
+    """Set once; its trigger NOTIFYs, so every worker drops its pages (the notice goes)."""
+    done = await conn.fetchval(
+        "UPDATE list_record SET official = true, official_at = now()"
+        " WHERE NOT official RETURNING true"
+    )
+    if done:
+        await conn.execute(
+            "INSERT INTO audit_log (actor, action, entity, reason)"
+            " VALUES ($1, 'list.official', 'certificate_list', $2)",
+            actor,
+            reason,
+        )
+    return bool(done)
 
 
 async def insert_change_audits(
@@ -264,6 +297,7 @@ async def batch_page(
     return await conn.fetchrow(
         """
         SELECT id, uploaded_by, filename, uploaded_at, applied_at,
+               report->'official' AS official,
                coalesce((report->>'added_count')::int,
                         jsonb_array_length(coalesce(report->'added', '[]'))) AS added_count,
                coalesce((report->>'changed_count')::int,

@@ -16,11 +16,9 @@ from registry.errors import InvalidInput, error_responses
 from registry.models import (
     CLASSIFICATION_LABELS,
     COMPLAINT_STATUS_LABELS,
-    STATUS_LABELS,
     Classification,
     ComplaintStatus,
     FieldError,
-    Status,
 )
 from registry.queries import changes as cq
 from registry.queries import stats as sq
@@ -162,10 +160,12 @@ def atom_feed(items: list[cq.Change], *, base: str, authority: str) -> bytes:
     _sub(author, "name", "长垣县证明事项清单")
     for c in items:
         entry = _sub(feed, "entry")
-        _sub(entry, "id", f"tag:{authority},{TAG_DATE}:certificate-version/{c.version_id}")
-        _sub(entry, "title", f"{c.change_label}：{c.name}（{c.code}）")
+        # The initial list is one entry for the whole list, linking the log itself.
+        what = "initial-list" if c.counts else f"certificate-version/{c.version_id}"
+        _sub(entry, "id", f"tag:{authority},{TAG_DATE}:{what}")
+        _sub(entry, "title", c.title)
         _sub(entry, "updated", c.recorded_at.isoformat())
-        href = f"{base}/certificates/{quote(c.code)}"
+        href = f"{base}/changes" if c.counts else f"{base}/certificates/{quote(c.code)}"
         _sub(entry, "link", rel="alternate", type="text/html", href=href)
         _sub(entry, "category", term=c.change, label=c.change_label)
         _sub(entry, "summary", _summary(c), type="text")
@@ -174,7 +174,7 @@ def atom_feed(items: list[cq.Change], *, base: str, authority: str) -> bytes:
 
 
 def _summary(c: cq.Change) -> str:
-    parts = [f"{c.change_label}：{c.name}（{c.code}），现为{STATUS_LABELS[Status(c.status)]}"]
+    parts = [c.title]
     parts.append(f"自 {c.valid_from.isoformat()} 起生效")
     if c.decision_doc:
         parts.append(f"决定文号 {c.decision_doc}")
