@@ -112,7 +112,15 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     """The file is read first, in a child process within sheets.DEFAULT's limits: a file that
     cannot be imported is refused in seconds, before the database is even started."""
     from registry import sheetproc
+    from registry.queries import imports as iq
 
+    reason = " ".join((args.reason or "").split())[:500]
+    if args.apply and not reason:
+        print(REASON_MISSING, file=sys.stderr)
+        return 2
+    if args.official and not args.apply:
+        print("错误：--official 只能和 --apply 一起用（预览不会改变清单）", file=sys.stderr)
+        return 2
     try:
         table = asyncio.run(sheetproc.read_file(Path(args.file)))
     except (transfer.TransferError, OSError) as exc:
@@ -123,7 +131,13 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> transfer.ImportReport:
         conn = await connect(dsn)
         try:
-            return await transfer.import_table(conn, table, apply=args.apply, actor="cli")
+            async with conn.transaction():
+                report = await transfer.import_table(
+                    conn, table, apply=args.apply, actor="cli", reason=reason
+                )
+                if args.official and not report.errors:
+                    await iq.mark_official(conn, actor="cli", reason=reason)
+            return report
         finally:
             await conn.close()
 
@@ -139,6 +153,10 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if report.errors else 0
 
 
+REASON_MISSING = (
+    '错误：--apply 需要 --reason "…"：写明这次变更的公开理由（显示在变更记录中，'
+    '例如 --reason "按县政府2019年第3次常务会议决定更新清单"）'
+)
 PRINTED = 1_000  # lines of each kind a human report prints; --json lists every error
 
 
@@ -274,6 +292,12 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("file")
     i.add_argument("--apply", action="store_true")
     i.add_argument("--json", action="store_true")
+    i.add_argument("--reason", help="the public reason for the change (required with --apply)")
+    i.add_argument(
+        "--official",
+        action="store_true",
+        help="this file is the list the county government published (ends the notice)",
+    )
     i.set_defaults(func=cmd_import)
     e = sub.add_parser("export", help="export the list")
     e.add_argument("--format", choices=["csv", "xlsx", "json"], default="csv")

@@ -29,7 +29,7 @@ from registry.listformat import (
     split_list,
     to_cells,
 )
-from registry.models import Certificate, Department
+from registry.models import Certificate, Department, FieldChange, field_changes
 from registry.queries import departments as dq
 from registry.queries import imports as iq
 
@@ -56,6 +56,7 @@ __all__ = [
 BATCH = 5_000  # rows a statement writes: a few MB of parameters
 THREAD_FROM = 2_000  # rows from which validating and diffing leave the event loop
 NEW_CODE_PREFIX = "CY-ZM-"
+DIFF_KEPT = 5_000  # changed items whose field diffs a report keeps (what a preview stores)
 
 
 class ImportReport(msgspec.Struct, kw_only=True):
@@ -69,6 +70,7 @@ class ImportReport(msgspec.Struct, kw_only=True):
     names: dict[str, str] = {}  # added/changed key -> the item's name in the file
     written: list[Certificate] = []  # after an apply: each new version, its code assigned
     before: dict[str, Certificate] = {}  # after an apply: the version each change replaced
+    diffs: dict[str, list[FieldChange]] = {}  # the first DIFF_KEPT changed items: old -> new
 
     def counts(self) -> dict[str, object]:
         return {
@@ -140,6 +142,8 @@ def _diff(
         else:
             report.changed.append(cert.code)
             report.changes[cert.code] = changed
+            if len(report.diffs) < DIFF_KEPT:
+                report.diffs[cert.code] = field_changes(latest, cert, tuple(changed))
             report.names[cert.code] = cert.name
             pending.append(_Pending(r, latest))
     return pending

@@ -226,7 +226,7 @@ async def test_import_with_errors_shows_them_and_offers_no_apply(sup, conn):
     assert "第 3 行：保留的证明事项必须写明设定依据" in page.text
     assert "确认导入" not in page.text and "/apply" not in page.text
     batch = int(r.headers["location"].rsplit("/", 1)[1])
-    r = await post_form(sup, f"/staff/list/import/{batch}/apply", {})
+    r = await post_form(sup, f"/staff/list/import/{batch}/apply", {"reason": "测试"})
     assert r.status_code == 422 and "文件中有错误" in r.text
     assert "导入测试一" not in await cq.codes_by_name(conn)
 
@@ -252,12 +252,14 @@ async def test_good_import_applies_once(sup, client, conn):
     page = await sup.get(where)
     assert "导入新增证明" in page.text and code in page.text and "备注" in page.text
     assert "确认导入" in page.text
+    # The preview shows each changed field, old -> new.
+    assert "<dt>备注</dt>" in page.text and "<ins>导入修改的备注</ins>" in page.text
     r = await post_form(sup, where + "/apply", {"reason": "按决定更新"})
     assert r.status_code == 303 and "已导入" in (await sup.get(r.headers["location"])).text
     assert (await cq.get_latest(conn, code)).note == "导入修改的备注"
     new_code = (await cq.codes_by_name(conn))["导入新增证明"]
     assert (await client.get(f"/api/v1/certificates/{new_code}")).json()["name"] == "导入新增证明"
-    again = await post_form(sup, where + "/apply", {})
+    again = await post_form(sup, where + "/apply", {"reason": "再导入一次"})
     assert again.status_code == 409 and "已经导入过" in again.text
     assert len(await audits(conn, code)) == 1 and len(await audits(conn, new_code)) == 1
     n = await conn.fetchval(

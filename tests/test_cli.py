@@ -63,11 +63,11 @@ def test_bad_file_reports_rows_and_changes_nothing_even_with_apply(cli_env, tmp_
         "证明名称,状态,生效日期\n新证明,保留,\n另一个,作废,\n,取消,\n第三个,取消,2024-02-30\n",
         encoding="utf-8-sig",
     )
-    r = run(cli_env, "import", str(bad), "--apply", "--json")
+    r = run(cli_env, "import", str(bad), "--apply", "--json", "--reason", "测试")
     assert r.returncode != 0
     errors = json.loads(r.stdout)["errors"]
     assert [e["row"] for e in errors] == [2, 3, 4, 5]
-    human = run(cli_env, "import", str(bad), "--apply")
+    human = run(cli_env, "import", str(bad), "--apply", "--reason", "测试")
     assert "第 3 行" in human.stdout and "没有写入" in human.stdout
     after = run(cli_env, "export", "--format", "json")
     assert len(json.loads(after.stdout)) == 173
@@ -79,5 +79,41 @@ def test_dry_run_shows_the_diff_and_writes_nothing(cli_env, tmp_path: Path):
     r = run(cli_env, "import", str(f))
     assert r.returncode == 0 and "新增 1" in r.stdout and "dry-run" in r.stdout
     assert len(json.loads(run(cli_env, "export", "--format", "json").stdout)) == 173
-    assert run(cli_env, "import", str(f), "--apply").returncode == 0
+    refused = run(cli_env, "import", str(f), "--apply")
+    assert refused.returncode == 2 and "--reason" in refused.stderr and "公开理由" in refused.stderr
+    assert run(cli_env, "import", str(f), "--apply", "--reason", "   ").returncode == 2
+    assert len(json.loads(run(cli_env, "export", "--format", "json").stdout)) == 173
+    r = run(cli_env, "import", str(f), "--apply", "--reason", "按县政府决定新增")
+    assert r.returncode == 0, r.stderr
     assert len(json.loads(run(cli_env, "export", "--format", "json").stdout)) == 174
+
+
+async def test_official_import_marks_the_list_official_and_the_reason_is_public(
+    cli_env, tmp_path: Path
+):
+    import asyncpg
+
+    f = tmp_path / "official.csv"
+    f.write_text(
+        "证明名称,状态,取消后办理方式\n正式清单里的证明,取消,直接取消\n", encoding="utf-8-sig"
+    )
+    dry = run(cli_env, "import", str(f), "--official")
+    assert dry.returncode == 2 and "--official" in dry.stderr
+    conn = await asyncpg.connect(cli_env["DATABASE_URL"])
+    try:
+        assert await conn.fetchval("SELECT official FROM list_record") is False
+        args = ("--apply", "--official", "--reason", "县政府公布正式清单")
+        r = run(cli_env, "import", str(f), *args)
+        assert r.returncode == 0, r.stderr
+        assert await conn.fetchval("SELECT official FROM list_record") is True
+        row = await conn.fetchrow(
+            "SELECT change_reason, initial FROM certificate_versions WHERE name = $1",
+            "正式清单里的证明",
+        )
+        assert dict(row) == {"change_reason": "县政府公布正式清单", "initial": False}
+        audit = await conn.fetchval(
+            "SELECT actor FROM audit_log WHERE action = 'list.official' ORDER BY id DESC LIMIT 1"
+        )
+        assert audit == "cli"
+    finally:
+        await conn.close()

@@ -269,8 +269,10 @@ async def _preview_page(
     report: dict[str, Any] | None = None,
     error: str = "",
     page_no: int = 1,
+    form: dict[str, Any] | None = None,
 ) -> Response[bytes]:
-    """One page of a batch's preview: a bounded number of rows whatever the file held."""
+    """One page of a batch's preview: a bounded number of rows whatever the file held; `form`
+    is what the apply form sent back (kept when it is refused)."""
     page_no = max(1, min(page_no, 100_000))
     offset = (page_no - 1) * PREVIEW_PAGE
     async with request.app.state.pool.acquire() as conn:
@@ -298,6 +300,8 @@ async def _preview_page(
         pages=max(1, (stored + PREVIEW_PAGE - 1) // PREVIEW_PAGE),
         per_page=PREVIEW_PAGE,
         offset=offset,
+        form=form or {},
+        field_errors=lf.by_field(form.get("errors", []) if form else []),
     )
 
 
@@ -319,6 +323,10 @@ async def apply_batch(
     batch_id = _batch_id(batch)
     user = user_of(request)
     reason = str(data.get("reason", "") or "").strip()[:500]
+    form = {"reason": reason, "official": data.get("official") == "yes"}
+    if not reason:  # the public reason: never the file's name or the user's in its place
+        form["errors"] = [FieldError("reason", lf.REASON_REQUIRED)]
+        return await _preview_page(request, batch, status=422, error=lf.REASON_REQUIRED, form=form)
     async with request.app.state.pool.acquire() as conn:
         stored = await iq.batch_file(conn, batch_id)
     if stored is None:
@@ -333,20 +341,17 @@ async def apply_batch(
             await iq.lock_list(conn)
             if table is None or await iq.claim_batch(conn, batch_id) is None:
                 raise _Refused({}, 409, "这一批次已经导入过，不能重复导入。")
-            report = await lf.apply_audited(
-                conn,
-                table,
-                actor=user.username,
-                reason=reason or f"网页导入：{stored['filename']}",
-            )
-            described = lf.describe(report)
+            report = await lf.apply_audited(conn, table, actor=user.username, reason=reason)
+            described = lf.describe(report) | {"official": form["official"]}
             if report.errors:
                 raise _Refused(described, 422, "文件中有错误，不能导入：请改正后重新上传。")
             if not report.applied:
                 raise _Refused(described, 409, "清单在预览之后已有变化，请重新上传预览。")
             await iq.set_report(conn, batch_id, described)
+            if form["official"]:  # its trigger drops every worker's pages: the notice goes
+                await iq.mark_official(conn, actor=user.username, reason=reason)
     except transfer.TransferError as exc:
-        return await _preview_page(request, batch, status=422, error=str(exc))
+        return await _preview_page(request, batch, status=422, error=str(exc), form=form)
     except _Refused as refused:
         return await _preview_page(
             request,
@@ -354,6 +359,7 @@ async def apply_batch(
             status=refused.status,
             report=refused.report or None,
             error=refused.message,
+            form=form,
         )
     list_changed(request)
     msg = f"已导入：新增 {len(report.added)} 项，变更 {len(report.changed)} 项"

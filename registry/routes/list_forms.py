@@ -19,6 +19,9 @@ from registry.models import Certificate, FieldError
 from registry.queries import imports as iq
 
 LABELS = {field: zh for field, zh in transfer.COLUMNS} | {"reason": "变更理由"}
+# A change's public reason: shown in the change log and the item's history, so never empty
+# and never a file or user name (the audit log says who and from which file).
+REASON_REQUIRED = "请填写变更理由（公开显示在变更记录中，例如依据哪次会议或文件作出这次变更）"
 # The item's own fields, as the edit form shows them.
 ITEM_FIELDS = tuple(f for f in transfer.COMPARED if f != "decision_doc")  # asked separately
 # What every change must state: the decision, from when, and why.
@@ -66,7 +69,7 @@ def check_change(values: Mapping[str, str], today: dt.date) -> list[FieldError]:
     elif not ISO_DATE.match(eff) or transfer.parse_date(eff, today) is None:
         errors.append(FieldError("effective_from", f"生效日期“{eff}”无法识别：应为 YYYY-MM-DD"))
     if not values.get("reason"):
-        errors.append(FieldError("reason", "请填写变更理由"))
+        errors.append(FieldError("reason", REASON_REQUIRED))
     return errors
 
 
@@ -158,6 +161,10 @@ def describe(report: transfer.ImportReport) -> dict[str, Any]:
                 "code": code,
                 "name": report.names.get(code, ""),
                 "fields": [LABELS.get(f, f) for f in report.changes.get(code, [])],
+                "diff": [
+                    {"label": d.label, "old": d.old, "new": d.new}
+                    for d in report.diffs.get(code, [])
+                ],
             }
             for code in report.changed[:STORED_ITEMS]
         ],
