@@ -58,9 +58,10 @@ def _host(scope: Scope) -> str:
 class AnswerDoor:
     """Most people ask about a few certificates: a question asked before is answered before
     routing, with the bytes and headers the handler sent then (15 us in-process, against 38
-    through routing and the middleware). Only when the app's middleware would let the request through: the host
-    is allowed (HostGate's test) and no parameter has a control character (textclean's rule,
-    as InputGuard applies it). Anything else, and every first asking, goes through Litestar.
+    through routing and the middleware). Only when the app's middleware would let the request
+    through: the host is allowed (HostGate's test) and no parameter has a control character
+    (textclean's rule, as InputGuard applies it). Anything else, and every first asking, goes
+    through Litestar.
     The key is the parsed question (Lookup.answer_key): other parameters change nothing."""
 
     def __init__(self, app: Litestar, hosts: HostGate | None) -> None:
