@@ -130,6 +130,7 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ("GET", "/check"): Cell("public", 200, query="?name=良民证"),
     ("GET", "/downloads/{filename:str}"): Cell("public", 200),
     ("GET", "/changes"): Cell("public", 200),
+    ("GET", "/about/list"): Cell("public", 200),
     ("GET", "/changes.atom"): Cell("public", 200),
     ("GET", "/stats"): Cell("public", 200),
     ("GET", "/stats/complaints.csv"): Cell("public", 200),

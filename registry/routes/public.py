@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -9,9 +10,9 @@ from urllib.parse import urlencode
 from litestar import MediaType, Request, Response, Router, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from registry import clock, transfer, views
+from registry import clock, public_record, transfer, views
 from registry.errors import InvalidInput, NotFound
-from registry.models import Status
+from registry.models import FieldError, Status
 from registry.queries import certificates as q
 from registry.queries import departments as dq
 from registry.routes.complaints import client_address
@@ -24,7 +25,20 @@ async def cached(
     request: Req, key: str | tuple[Any, ...], render: Callable[[], Awaitable[str]]
 ) -> Response[bytes]:
     pages: PageCache = request.app.state.pages
+    # The notice about the reconstruction is part of the page: read for this generation first.
+    await public_record.ensure(request)
     return await pages.respond(request, key, render)
+
+
+async def dated(conn: Any, day: dt.date | None) -> dict[str, Any]:
+    """What a page dated by ?on= says about its date: which day, and the list's figures then."""
+    shown = day or clock.today()
+    return {
+        "on": day,
+        "shown_on": shown,
+        "summary": await q.summary(conn, on=shown),
+        "on_query": f"?on={day.isoformat()}" if day else "",
+    }
 
 
 @get("/", name="public.home", include_in_schema=False)
@@ -38,19 +52,24 @@ async def home(request: Req) -> Response[bytes]:
 
 
 @get("/certificates/retained", name="public.retained", include_in_schema=False)
-async def retained(request: Req) -> Response[bytes]:
+async def retained(request: Req, on: FromQuery[str | None] = None) -> Response[bytes]:
+    filters = views.parse_filters(status="retained", on=on, per_page=str(views.MAX_PER_PAGE))
+    day = filters.on.isoformat() if filters.on else ""
+
     async def render() -> str:
-        filters = views.parse_filters(status="retained", per_page=str(views.MAX_PER_PAGE))
         async with request.app.state.pool.acquire() as conn:
             page = await views.certificate_page(conn, filters)
+            when = await dated(conn, filters.on)
         return render_page(
             request,
             "public/certificates/retained.html",
             page=page,
-            json_url="/api/v1/certificates?status=retained&per_page=200",
+            json_url="/api/v1/certificates?status=retained&per_page=200"
+            + (f"&on={day}" if day else ""),
+            **when,
         )
 
-    return await cached(request, "retained", render)
+    return await cached(request, ("retained", day), render)
 
 
 @get("/certificates/abolished", name="public.abolished", include_in_schema=False)
@@ -61,6 +80,7 @@ async def abolished(
     domain: FromQuery[str | None] = None,
     replacement: FromQuery[str | None] = None,
     page: FromQuery[str | None] = None,
+    on: FromQuery[str | None] = None,
 ) -> Response[bytes]:
     args = {
         "q": q_,
@@ -68,6 +88,7 @@ async def abolished(
         "domain": domain,
         "replacement": replacement,
         "page": page,
+        "on": on,
     }
     filters = views.parse_filters(status="abolished", **args)
     # The page is rendered from the parsed filters only, so they alone are its cache key.
@@ -78,6 +99,7 @@ async def abolished(
             ("department", filters.department),
             ("domain", filters.domain),
             ("replacement", filters.replacement),
+            ("on", filters.on.isoformat() if filters.on else None),
         )
         if v
     }
@@ -86,8 +108,9 @@ async def abolished(
         codes = await views.search_codes(request, filters, client_address(request))
         async with request.app.state.pool.acquire() as conn:
             result = await views.certificate_page(conn, filters, codes)
-            facets = await q.facets(conn, on=clock.today(), status="abolished")
+            facets = await q.facets(conn, on=filters.on or clock.today(), status="abolished")
             departments = await dq.list_departments(conn)
+            when = await dated(conn, filters.on)
         dep_names = {d.name for d in departments}
         return render_page(
             request,
@@ -99,24 +122,55 @@ async def abolished(
             or [d for d in departments if d.name in dep_names],
             query=urlencode(given),
             json_url="/api/v1/certificates?" + urlencode({"status": "abolished", **given}),
+            **when,
         )
 
     return await cached(request, ("abolished", filters.page, *given.items()), render)
 
 
 @get("/certificates/{code:str}", name="public.certificate", include_in_schema=False)
-async def certificate(request: Req, code: FromPath[str]) -> Response[bytes]:
+async def certificate(
+    request: Req, code: FromPath[str], on: FromQuery[str | None] = None
+) -> Response[bytes]:
+    errors: list[FieldError] = []
+    day = views.parse_day(on, errors)
+    if errors:
+        raise InvalidInput(errors)
+
     async def render() -> str:
         async with request.app.state.pool.acquire() as conn:
-            item = await views.certificate_detail(conn, code)
+            item = await views.certificate_detail(conn, code, on=day)
+            when = await dated(conn, day)
+        shown = when["shown_on"]
+        in_force = any(
+            v.superseded_at is None
+            and v.valid_from <= shown
+            and (v.valid_to is None or shown < v.valid_to)
+            for v in item.history
+        )
         return render_page(
             request,
             "public/certificates/detail.html",
             item=item,
+            in_force=in_force,
             json_url=f"/api/v1/certificates/{code}",
+            **when,
         )
 
-    return await cached(request, "item|" + code, render)
+    return await cached(request, ("item", code, day.isoformat() if day else ""), render)
+
+
+@get("/about/list", name="public.about_list", include_in_schema=False)
+async def about_list(request: Req) -> Response[bytes]:
+    """What the list on this site is: the reconstruction, or the county's official list."""
+
+    async def render() -> str:
+        async with request.app.state.pool.acquire() as conn:
+            summary = await q.summary(conn, on=clock.today())
+        official = await public_record.ensure(request)
+        return render_page(request, "public/about_list.html", summary=summary, official=official)
+
+    return await cached(request, "about-list", render)
 
 
 @get("/check", name="public.check", include_in_schema=False)
@@ -197,5 +251,5 @@ router = Router(
     path="/",
     # Cacheable pages: no CSRF cookie to set, no form to protect.
     opt={"exclude_from_csrf": True, "policy": "public"},
-    route_handlers=[home, retained, abolished, certificate, check, download],
+    route_handlers=[home, retained, abolished, certificate, about_list, check, download],
 )
