@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
+import asyncpg
 from litestar import Litestar, Router
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
@@ -18,7 +19,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 
-from registry import auth, errors, housekeeping, outbox, tasks
+from registry import auth, errors, housekeeping, outbox, public_record, tasks
 from registry.db import Pool, create_pool
 from registry.door import CHECK_PATH, LONG_QUERY, AnswerDoor, HostGate, forget_parsed_queries
 from registry.inputguard import InputGuard
@@ -78,6 +79,10 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
                     tasks.every, interval, sweep, limit=housekeeping.ROUND_LIMIT, first=60
                 )
                 running.append(tasks.spawn("housekeeping", rounds))
+            # Pages outside the page cache read the official-list flag without waiting: know
+            # it from the start (a database still starting leaves the notice on, never off).
+            with contextlib.suppress(OSError, asyncpg.PostgresError):
+                await public_record.ensure_state(app.state)
         try:
             yield
         finally:

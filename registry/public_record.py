@@ -63,4 +63,8 @@ def of(state: Any) -> ListRecord:
 
 async def ensure(request: Any) -> bool:
     """True when the office has loaded the county's official list."""
-    return await of(request.app.state).ensure(request.app.state)
+    return await ensure_state(request.app.state)
+
+
+async def ensure_state(state: Any) -> bool:
+    return await of(state).ensure(state)
