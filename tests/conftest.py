@@ -162,3 +162,15 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-un
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
+
+
+@pytest.fixture
+async def sup(app, conn):  # type: ignore[no-untyped-def]
+    """A client logged in as a supervisor ("sup"), beside the anonymous `client`."""
+    from tests.staff_helpers import login, make_user
+
+    await make_user(conn, "sup", "supervisor")
+    c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    assert (await login(c, "sup")).status_code == 303
+    yield c
+    await c.aclose()

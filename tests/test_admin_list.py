@@ -6,7 +6,6 @@ import datetime as dt
 import re
 
 import httpx
-import pytest
 
 from registry import clock, transfer
 from registry.models import Certificate, Status
@@ -15,15 +14,6 @@ from registry.routes import list_forms
 from tests.staff_helpers import DEPT_A, csrf, login, make_user, post_form
 
 TODAY = clock.today()  # China's date, as the app's forms use
-
-
-@pytest.fixture
-async def sup(app, conn):
-    await make_user(conn, "sup", "supervisor")
-    c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
-    assert (await login(c, "sup")).status_code == 303
-    yield c
-    await c.aclose()
 
 
 async def retained_code(conn) -> str:

@@ -20,22 +20,13 @@ from openpyxl import load_workbook
 from registry import sheets, transfer
 from registry.queries import certificates as q
 from tests import xlsx_bombs
-from tests.staff_helpers import csrf, login, make_user
+from tests.staff_helpers import csrf
 
 HEADER = list(transfer.HEADERS)
 
 
 def row(**values: str) -> list[str]:
     return [values.get(f, "") for f, _ in transfer.COLUMNS]
-
-
-@pytest.fixture
-async def sup(app, conn):
-    await make_user(conn, "sup", "supervisor")
-    c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
-    assert (await login(c, "sup")).status_code == 303
-    yield c
-    await c.aclose()
 
 
 async def upload(client, name: str, body: bytes) -> httpx.Response:
