@@ -11,7 +11,6 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect
 
 from registry import audit, auth, clock, deadlines, inputguard, workdays
-from registry.queries import complaints as cq
 from registry.queries import deadlines as q
 from registry.queries import office as oq
 from registry.routes.staff import page, user_of
@@ -25,9 +24,8 @@ async def _render(request: Req, year: int, *, status: int = 200, **form: Any) ->
     today = clock.today()
     async with request.app.state.pool.acquire() as conn:
         entries = await oq.calendar(conn)
-        overrides = await cq.calendar_overrides(conn)
         settled = await q.settled_years(conn)
-    days = workdays.year_days(year, overrides)
+    days = workdays.year_days(year, {e["day"]: e["workday"] for e in entries})
     watch = {today.year, year} | ({today.year + 1} if today.month >= 11 else set())
     notice = settled[year]["notice"] if year in settled else None
     return page(
