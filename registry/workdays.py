@@ -5,14 +5,14 @@
 3. Beyond them, statutory holidays computed by the `holidays` package (Spring Festival from the
    lunar calendar, and so on). The 调休 working weekends of such a year are not known until the
    State Council publishes them, so a deadline resting on computed days is provisional (暂定)
-   until the office loads that year's notice.
+   until the office loads that year's notice (calendar_years says which years are settled).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -78,17 +78,6 @@ _ZH = {
 
 def is_workday(day: dt.date, overrides: Overrides | None = None) -> bool:
     return day_info(day, overrides).workday
-
-
-def year_is_settled(year: int, loaded_years: Collection[int] = ()) -> bool:
-    """True when the year's holidays and 调休 are known: published, or loaded by the office."""
-    return year in OFFICIAL_YEARS or year in loaded_years
-
-
-def is_provisional(start: dt.date, end: dt.date, loaded_years: Collection[int] = ()) -> bool:
-    """A deadline counted from start to end rests on computed days somewhere between."""
-    lo, hi = sorted((start, end))
-    return not all(year_is_settled(y, loaded_years) for y in range(lo.year, hi.year + 1))
 
 
 def add_workdays(start: dt.date, n: int, overrides: Overrides | None = None) -> dt.date:

@@ -13,11 +13,9 @@ from registry.workdays import (
     Source,
     add_workdays,
     day_info,
-    is_provisional,
     is_workday,
     workdays_between,
     year_days,
-    year_is_settled,
 )
 
 D = dt.date
@@ -60,13 +58,6 @@ def test_beyond_the_published_years_statutory_holidays_are_computed():
     assert add_workdays(D(2027, 2, 4), 1) == D(2027, 2, 11)  # Spring Festival 5-10 February
     assert day_info(D(2027, 2, 9)).name.startswith("春节")
     assert add_workdays(D(2099, 1, 2), 1) == D(2099, 1, 5)  # Friday -> Monday
-
-
-def test_a_deadline_on_computed_days_is_provisional_until_the_year_is_loaded():
-    assert not is_provisional(D(2026, 3, 1), D(2026, 3, 20))
-    assert is_provisional(D(2026, 12, 25), add_workdays(D(2026, 12, 25), 15))
-    assert not is_provisional(D(2026, 12, 25), D(2027, 1, 18), loaded_years={2027})
-    assert year_is_settled(2026) and not year_is_settled(2027)
 
 
 def test_office_entries_win_over_computed_days():
