@@ -222,8 +222,8 @@ def new_reference(today: dt.date) -> str:
 
 
 def deadline_basis(reason: str, days: int, *, reopened: bool = False) -> str:
-    """What a reply deadline counts from, in words (templates/complaints/_deadline.html says
-    the same on pages)."""
+    """What a reply deadline counts from, in words: e-mails, timeline notes and (as a Jinja
+    global) the pages."""
     start = {
         DeadlineReason.FILED: "提交后",
         DeadlineReason.ACCEPTED: "受理后",

@@ -16,6 +16,7 @@ from litestar.types import Message, Scope
 
 from registry import clock
 from registry.cache import BoundedCache
+from registry.complaints import deadline_basis
 from registry.models import (
     CLASSIFICATION_LABELS,
     COMPLAINT_STATUS_LABELS,
@@ -106,6 +107,7 @@ def make_environment(directory: Path) -> Environment:
     # Stored times are UTC; people read China time, with the date (北京时间).
     env.filters["local"] = lambda t: clock.local(t).strftime("%Y-%m-%d %H:%M") if t else ""
     env.globals["SOURCE_LABELS"] = SOURCE_LABELS
+    env.globals["deadline_basis"] = deadline_basis
     return env
 
 
