@@ -15,7 +15,7 @@ import asyncpg
 import msgspec
 
 from registry import audit, clock
-from registry.complaints import deadline_basis, tracking_hint
+from registry.complaints import REPLY_DAYS, deadline_basis, tracking_hint
 from registry.models import (
     COMPLAINT_STATUS_LABELS,
     EVENT_TITLES,
@@ -31,7 +31,6 @@ from registry.queries import complaints as q
 from registry.queries import departments as dq
 from registry.workdays import Overrides, add_workdays
 
-REPLY_DAYS = 15
 EXTENDED_REPLY_DAYS = 20
 SATISFACTION = {
     "very_satisfied": "非常满意",

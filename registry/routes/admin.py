@@ -17,7 +17,7 @@ from registry.models import LEGAL_BASIS_LEVELS, REPLACEMENT_METHODS, FieldError,
 from registry.queries import certificates as cq
 from registry.queries import imports as iq
 from registry.routes import list_forms as lf
-from registry.routes.staff import page, user_of
+from registry.routes.staff import page, page_number, user_of
 
 Req = Request[Any, Any, Any]
 PAGE = 50
@@ -39,7 +39,7 @@ async def index(
 ) -> Response[bytes]:
     query = (q_ or "").strip()[:100] or None
     wanted = status if status in set(Status) else None
-    page_no = max(1, min(page_no, 10_000))
+    page_no = page_number(page_no)
     async with request.app.state.pool.acquire() as conn:
         items, total = await iq.latest_page(
             conn, q=query, status=wanted, limit=PAGE, offset=(page_no - 1) * PAGE
