@@ -13,6 +13,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlencode
 
 import msgspec
@@ -21,6 +22,7 @@ from registry.itemstore import Items
 from registry.keytable import KeyTable
 from registry.models import Certificate, Status
 from registry.textnorm import bigrams, compact, core, is_latin, pinyin
+from registry.vocab import EMPTY, Vocabulary
 
 EXACT = 0.9  # scores from here up come from a name, alias, normalised form or pinyin key
 CONFIDENT = 0.8  # fuzzy similarity from which a match counts as the item meant
@@ -32,9 +34,15 @@ PHRASE_PINYIN_LIMIT = 20_000  # context-aware pinyin is slow; big lists read per
 
 class VerdictKind(StrEnum):
     RETAINED = "retained"
+    NEEDS_MATTER = "needs_matter"
     RETAINED_OTHER_MATTER = "retained_other_matter"
     ABOLISHED = "abolished"
     UNLISTED = "unlisted"
+    OUT_OF_SCOPE = "out_of_scope"
+
+
+# The `matter` value meaning "none of the matters offered" (the "办其他事" link sends it).
+OTHER_MATTER = "其他事项"
 
 
 class Candidate(msgspec.Struct):
@@ -44,13 +52,56 @@ class Candidate(msgspec.Struct):
     score: float
 
 
+class Choice(msgspec.Struct, kw_only=True):
+    """One (item, matter) pair a needs_matter answer offers; url is the page answering it."""
+
+    code: str
+    name: str
+    status: Status
+    matter: str
+    may_require: bool
+    url: str
+
+
+class LicenceInfo(msgspec.Struct, kw_only=True):
+    name: str
+    issuer: str
+    rule: str
+    legal_basis: str
+
+
 class Verdict(msgspec.Struct, kw_only=True):
     verdict: VerdictKind
     may_require: bool
     certificate: Certificate | None
-    candidates: list[Candidate]
+    matter: str | None = None  # the official matter the answer is for, once confirmed
+    choices: list[Choice] = []
+    candidates: list[Candidate] = []
     explanation: str
+    next_step: str = ""  # plain words: what the asker does now
+    licence: LicenceInfo | None = None  # out_of_scope: the document asked about
+    other_url: str | None = None  # needs_matter: "办其他事" (matter=OTHER_MATTER)
+    guide_url: str | None = None  # the matter guide, when a matter is in play
     complaint_url: str | None
+
+
+class GuideItem(msgspec.Struct, kw_only=True):
+    code: str
+    name: str
+    status: Status
+    may_require: bool
+    next_step: str
+    url: str  # the verdict page for (this item, this matter)
+
+
+class MatterGuide(msgspec.Struct, kw_only=True):
+    """办理 X 时：可以要求 …（保留）；不得要求 …（已取消，改为 …）"""
+
+    matter: str
+    domain: str
+    url: str
+    required: list[GuideItem]
+    not_required: list[GuideItem]
 
 
 class Question(msgspec.Struct, frozen=True, kw_only=True):
@@ -67,8 +118,11 @@ class Index:
     worker.
     """
 
-    def __init__(self, certs: list[Certificate], on: dt.date) -> None:
+    def __init__(
+        self, certs: list[Certificate], on: dt.date, vocab: Vocabulary = EMPTY
+    ) -> None:
         self.on = on
+        self.vocab = vocab
         certs = sorted(certs, key=lambda c: c.code)
         self.items = Items(certs)
         self.codes = self.items.codes
@@ -287,3 +341,31 @@ def _complaint_url(name: str, matter: str, department: str) -> str:
     """Kept: the same few questions come again and again (urlencode costs ~30 µs)."""
     params = {"certificate_name": name, "matter": matter, "department": department}
     return "/complaints/new?" + urlencode({k: v for k, v in params.items() if v})
+
+
+# ---------------------------------------------------------------- the matter guide
+
+
+def guide(text: str, index: Index, limit: int = 20) -> list[MatterGuide]:
+    """The official matters the words mean (everyday words through the thesaurus), best
+    first; every matter on the list when text is blank."""
+    raise NotImplementedError
+
+
+def matter_guide(matter: str, index: Index) -> MatterGuide | None:
+    """One official matter (as the list writes it): which certificates may be demanded for it
+    and which may not (with the way that replaces each)."""
+    raise NotImplementedError
+
+
+def run(op: str, arg: Any, index: Index) -> Any:
+    """The operations a worker (or the child answering other dates) runs on an index."""
+    if op == "decide":
+        return decide(arg, index)
+    if op == "search":
+        return search(arg, index)
+    if op == "guide":
+        return guide(arg, index)
+    if op == "matter":
+        return matter_guide(arg, index)
+    raise ValueError(op)

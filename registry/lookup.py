@@ -23,7 +23,7 @@ import msgspec
 
 from registry import clock
 from registry.cache import BoundedCache
-from registry.checker import Index, Question, Verdict, decide, search
+from registry.checker import Index, MatterGuide, Question, Verdict, run
 from registry.db import connect
 from registry.models import Certificate
 from registry.pastdates import Busy, ClientBusy, Gate, PastLists
@@ -119,6 +119,22 @@ class Lookup:
         assert isinstance(found, list)
         return found
 
+    async def guide(
+        self, pool: Any, text: str, on: dt.date | None = None, client: str = ""
+    ) -> list[MatterGuide]:
+        """The matter guide: official matters the words mean; raises Busy like verdict()."""
+        found = await self._ask(pool, on, client, "guide", text)
+        assert isinstance(found, list)
+        return found
+
+    async def matter(
+        self, pool: Any, matter: str, on: dt.date | None = None, client: str = ""
+    ) -> MatterGuide | None:
+        """One official matter's page; raises Busy like verdict()."""
+        found = await self._ask(pool, on, client, "matter", matter)
+        assert found is None or isinstance(found, MatterGuide)
+        return found
+
     async def index(self, pool: Any, on: dt.date) -> Index:
         """The index for a date, in this worker, whatever the list's size (for callers that
         need the index itself; questions should use verdict())."""
@@ -141,7 +157,7 @@ class Lookup:
                 if past is not None:
                     return await past.ask(generation, epoch, op, arg)
                 index = await self._index(pool, shape, epoch)
-        return decide(arg, index) if op == "decide" else search(arg, index)
+        return run(op, arg, index)
 
     async def _current_shape(self, pool: Any) -> Shape:
         if self._shape is None or (self._shape.done() and self._shape.exception()):

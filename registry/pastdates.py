@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from registry.checker import Index, Question, decide, search
+from registry.checker import Index, Question, run
 from registry.db import connect
 from registry.queries import certificates as q
 
@@ -224,8 +224,8 @@ def _answer(
         indexes.move_to_end(key)
     if op == "decide":
         assert isinstance(arg, Question)
-        return msgspec.json.encode(decide(arg, index)), built
-    return search(arg, index), built
+        return msgspec.json.encode(run(op, arg, index)), built
+    return run(op, arg, index), built
 
 
 async def _load(dsn: str, on: dt.date) -> list[Any]:
