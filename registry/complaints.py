@@ -191,6 +191,8 @@ def classify(verdict: Verdict) -> Classification:
         VerdictKind.UNLISTED: Classification.UNLISTED,
         VerdictKind.RETAINED_OTHER_MATTER: Classification.RETAINED_OUT_OF_SCOPE,
         VerdictKind.RETAINED: Classification.RETAINED_IN_SCOPE,
+        VerdictKind.OUT_OF_SCOPE: Classification.OUT_OF_SCOPE,
+        VerdictKind.NEEDS_MATTER: Classification.UNDETERMINED,
     }[verdict.verdict]
 
 

@@ -212,6 +212,8 @@ class Classification(StrEnum):
     UNLISTED = "unlisted"
     RETAINED_OUT_OF_SCOPE = "retained_out_of_scope"
     RETAINED_IN_SCOPE = "retained_in_scope"
+    OUT_OF_SCOPE = "out_of_scope"  # a licence or identity document, not a certificate
+    UNDETERMINED = "undetermined"  # depends on the matter: the office sorts it out
 
 
 CLASSIFICATION_LABELS = {
@@ -219,6 +221,8 @@ CLASSIFICATION_LABELS = {
     Classification.UNLISTED: "索要清单之外的证明",
     Classification.RETAINED_OUT_OF_SCOPE: "保留证明，但用于清单未列明的事项",
     Classification.RETAINED_IN_SCOPE: "保留证明，在列明事项中索要",
+    Classification.OUT_OF_SCOPE: "证件（不是证明），由办公室核实",
+    Classification.UNDETERMINED: "要看办理事项，由办公室核实",
 }
 
 
