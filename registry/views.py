@@ -6,15 +6,17 @@ import datetime as dt
 from typing import Any
 
 import asyncpg
+import msgspec
 from litestar.exceptions import HTTPException
 
 from registry import clock
-from registry.checker import Question, Verdict
+from registry.checker import MatterGuide, Question, Verdict
 from registry.errors import InvalidInput, NotFound
 from registry.lookup import Busy, ClientBusy, Lookup
 from registry.models import (
     CertificateDetail,
     CertificatePage,
+    Department,
     FieldError,
     ListFilters,
     Status,
@@ -152,7 +154,12 @@ def parse_question(
     day = parse_day(on, errors)
     if errors:
         raise InvalidInput(errors)
-    question = Question(name=name, matter=_clean(matter), department=_clean(department))
+    question = Question(
+        name=name,
+        matter=_clean(matter),
+        department=_clean(department),
+        on=day.isoformat() if day else None,  # carried into the links the answer offers
+    )
     return question, day
 
 
@@ -175,6 +182,77 @@ async def search_codes(request: Any, f: ListFilters, client: str = "") -> list[s
         return await lookup.search(request.app.state.pool, f.q, f.on, client)
     except Busy as exc:
         raise _busy(exc) from exc
+
+
+# ---------------------------------------------------------------- the matter guide
+
+
+class MatterList(msgspec.Struct, kw_only=True):
+    """GET /api/v1/matters and the /matters page: the official matters the words mean."""
+
+    q: str
+    matters: list[MatterGuide]
+
+
+def parse_matter_query(q: str | None, on: str | None) -> tuple[str, dt.date | None]:
+    """Query-string text to a matter search; blank q means every matter on the list."""
+    errors: list[FieldError] = []
+    text = (q or "").strip()
+    if len(text) > MAX_NAME:
+        errors.append(FieldError("q", f"不能超过 {MAX_NAME} 个字"))
+    day = parse_day(on, errors)
+    if errors:
+        raise InvalidInput(errors)
+    return text, day
+
+
+def parse_matter_name(name: str | None, on: str | None) -> tuple[str, dt.date | None]:
+    """Query-string text to one official matter (as the list writes it): required."""
+    errors: list[FieldError] = []
+    text = (name or "").strip()
+    if not text:
+        errors.append(FieldError("name", "请给出办理事项的名称"))
+    elif len(text) > MAX_NAME:
+        errors.append(FieldError("name", f"不能超过 {MAX_NAME} 个字"))
+    day = parse_day(on, errors)
+    if errors:
+        raise InvalidInput(errors)
+    return text, day
+
+
+async def matters(
+    pool: Any, lookup: Lookup, text: str, on: dt.date | None, client: str = ""
+) -> MatterList:
+    """The matter search; other dates are bounded as in check()."""
+    try:
+        found = await lookup.guide(pool, text, on, client)
+    except Busy as exc:
+        raise _busy(exc) from exc
+    return MatterList(q=text, matters=found)
+
+
+async def matter(
+    pool: Any, lookup: Lookup, name: str, on: dt.date | None, client: str = ""
+) -> MatterGuide:
+    """One official matter's guide; NotFound when the list in force has no such matter."""
+    try:
+        found = await lookup.matter(pool, name, on, client)
+    except Busy as exc:
+        raise _busy(exc) from exc
+    if found is None:
+        raise NotFound(f"清单上没有“{name[:40]}”这个办理事项")
+    return found
+
+
+async def departments(state: Any) -> list[Department]:
+    """Departments for the verdict page's "who asked" select: the complaint form's list, kept
+    per worker until the list changes (app.list_changed drops it)."""
+    found: list[Department] | None = state.get("departments")
+    if found is None:
+        async with state.pool.acquire() as conn:
+            found = await dq.list_departments(conn)
+        state.departments = found
+    return found
 
 
 def _busy(exc: Busy) -> HTTPException:

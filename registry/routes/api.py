@@ -10,7 +10,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from registry import clock, complaints, views
-from registry.checker import Verdict
+from registry.checker import MatterGuide, Verdict
 from registry.errors import InvalidInput, NotFound, error_responses
 from registry.lookup import Lookup
 from registry.models import (
@@ -127,6 +127,44 @@ async def check(
     return Response(body, media_type=MediaType.JSON)
 
 
+@get(
+    "/matters",
+    summary="办事指南：我要办什么事，能要哪些证明？",
+    description="按群众的说法（上户口、领失业金、开饭馆）找清单上的办理事项；每项列出办理时"
+    "可以要求的证明（保留）和不得要求的证明（已取消，及取消后的办理方式）。q 为空时列出全部事项。",
+    responses={200: ResponseSpec(data_container=views.MatterList, description="匹配的办理事项")}
+    | error_responses(400, 429, 503),
+)
+async def matters(
+    request: Req,
+    q_: Annotated[
+        str | None, QueryParameter(name="q", description="要办的事，用自己的话说（可空）")
+    ] = None,
+    on: Annotated[str | None, QueryParameter(description="YYYY-MM-DD，按当日有效的清单")] = None,
+) -> views.MatterList:
+    text, day = views.parse_matter_query(q_, on)
+    pool = request.app.state.pool
+    return await views.matters(pool, request.app.state.lookup, text, day, client_address(request))
+
+
+@get(
+    "/matter",
+    summary="一个办理事项：可以要求和不得要求的证明",
+    responses={200: ResponseSpec(data_container=MatterGuide, description="该事项的办事指南")}
+    | error_responses(400, 404, 429, 503),
+)
+async def matter(
+    request: Req,
+    name: Annotated[
+        str | None, QueryParameter(description="办理事项，按清单上的写法（见 /api/v1/matters）")
+    ] = None,
+    on: Annotated[str | None, QueryParameter(description="YYYY-MM-DD，按当日有效的清单")] = None,
+) -> MatterGuide:
+    text, day = views.parse_matter_name(name, on)
+    pool = request.app.state.pool
+    return await views.matter(pool, request.app.state.lookup, text, day, client_address(request))
+
+
 @post(
     "/complaints",
     status_code=201,
@@ -208,6 +246,8 @@ router = Router(
         certificates,
         certificate,
         check,
+        matters,
+        matter,
         departments,
         file_complaint,
         complaint_status,

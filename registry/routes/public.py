@@ -11,6 +11,7 @@ from litestar import MediaType, Request, Response, Router, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from registry import clock, public_record, transfer, views
+from registry.checker import OTHER_MATTER
 from registry.errors import InvalidInput, NotFound
 from registry.models import FieldError, Status
 from registry.queries import certificates as q
@@ -186,7 +187,12 @@ async def check(
         question, day = views.parse_question(name, matter, department, on)
     except InvalidInput as exc:
         html = render_page(
-            request, "public/check.html", verdict=None, question=None, errors=exc.errors
+            request,
+            "public/check.html",
+            verdict=None,
+            question=None,
+            errors=exc.errors,
+            departments=await views.departments(request.app.state),
         )
         return Response(html.encode(), status_code=400, media_type=MediaType.HTML)
 
@@ -204,11 +210,73 @@ async def check(
             "public/check.html",
             verdict=verdict,
             question=question,
+            departments=await views.departments(request.app.state),
+            other_matter=OTHER_MATTER,  # "办其他事" is not kept in the form for the next name
             json_url="/api/v1/check?" + urlencode(asked),
         )
 
     # The page shows the parsed question only: its key, whatever else the URL carried.
     return await cached(request, ("check", *asked.items()), render)
+
+
+@get("/matters", name="public.matters", include_in_schema=False)
+async def matters(
+    request: Req,
+    q_: Annotated[str | None, QueryParameter(name="q")] = None,
+    on: FromQuery[str | None] = None,
+) -> Response[bytes]:
+    """我要办什么事: the official matters the words mean, each linking its guide."""
+    text, day = views.parse_matter_query(q_, on)
+    asked = {k: v for k, v in (("q", text), ("on", day.isoformat() if day else "")) if v}
+
+    async def render() -> str:
+        state = request.app.state
+        found = await views.matters(state.pool, state.lookup, text, day, client_address(request))
+        return render_page(
+            request,
+            "public/matters.html",
+            result=found,
+            on=day,
+            json_url="/api/v1/matters?" + urlencode(asked) if asked else "/api/v1/matters",
+        )
+
+    return await cached(request, ("matters", *asked.items()), render)
+
+
+@get("/matter", name="public.matter", include_in_schema=False)
+async def matter(
+    request: Req, name: FromQuery[str | None] = None, on: FromQuery[str | None] = None
+) -> Response[bytes]:
+    """办理 X 时：可以要求 …；不得要求 …. A matter not on the list: 404 with look-alikes."""
+    text, day = views.parse_matter_name(name, on)
+    asked = {k: v for k, v in (("name", text), ("on", day.isoformat() if day else "")) if v}
+    state = request.app.state
+    client = client_address(request)
+
+    async def render() -> str:
+        guide = await views.matter(state.pool, state.lookup, text, day, client)
+        return render_page(
+            request,
+            "public/matter.html",
+            guide=guide,
+            on=day,
+            json_url="/api/v1/matter?" + urlencode(asked),
+        )
+
+    try:
+        return await cached(request, ("matter", *asked.items()), render)
+    except NotFound as exc:
+        similar = await views.matters(state.pool, state.lookup, text, day, client)
+        html = render_page(
+            request,
+            "public/matter.html",
+            guide=None,
+            missing=text,
+            message=exc.message,
+            similar=similar.matters[:10],
+            on=day,
+        )
+        return Response(html.encode(), status_code=404, media_type=MediaType.HTML)
 
 
 DOWNLOADS = {
@@ -251,5 +319,15 @@ router = Router(
     path="/",
     # Cacheable pages: no CSRF cookie to set, no form to protect.
     opt={"exclude_from_csrf": True, "policy": "public"},
-    route_handlers=[home, retained, abolished, certificate, about_list, check, download],
+    route_handlers=[
+        home,
+        retained,
+        abolished,
+        certificate,
+        about_list,
+        check,
+        matters,
+        matter,
+        download,
+    ],
 )
