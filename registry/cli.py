@@ -7,13 +7,14 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import msgspec
 
-from registry import migrate, transfer, workdays
+from registry import migrate, transfer, vocab, workdays
 from registry.db import connect
 from registry.queries import deadlines as deadlines_q
+from registry.queries import vocabulary as vocabulary_q
 from registry.settings import Settings
 
 SEED_ACTOR = "seed"
@@ -52,10 +53,26 @@ async def migrate_and_seed(dsn: str, settings: Settings, *, seed: bool) -> None:
             for name in await migrate.apply(conn, settings.migrations_dir):
                 print(f"applied {name}", file=sys.stderr)
             await deadlines_q.sync_official_years(conn, workdays.OFFICIAL_YEARS)
+            await load_vocabulary(conn, settings.seed_dir)
             if seed and not await conn.fetchval("SELECT count(*) FROM certificates"):
                 await load_seed(conn, settings.seed_dir)
     finally:
         await conn.close()
+
+
+async def load_vocabulary(conn: Any, seed_dir: Path) -> None:
+    """The shipped words and licences whose keys this database never had (in any version):
+    every migration run, so imported and upgraded databases get them too."""
+    shipped = vocab.Vocabulary(
+        terms=vocab.read_terms(seed_dir / vocab.THESAURUS_CSV.name),
+        licences=vocab.read_licences(seed_dir / vocab.LICENCES_CSV.name),
+    )
+    try:
+        terms, licences = await vocabulary_q.load_shipped(conn, shipped)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from exc
+    if terms or licences:
+        print(f"loaded {terms} thesaurus terms, {licences} licences", file=sys.stderr)
 
 
 async def load_seed(conn: object, seed_dir: Path) -> transfer.ImportReport:

@@ -28,6 +28,8 @@ from registry.db import connect
 from registry.models import Certificate
 from registry.pastdates import Busy, ClientBusy, Gate, PastLists
 from registry.queries import certificates as q
+from registry.queries import vocabulary as vq
+from registry.vocab import Vocabulary
 
 __all__ = ["Busy", "ClientBusy", "Lookup"]
 
@@ -187,10 +189,11 @@ class Lookup:
         else:
             async with pool.acquire() as conn:
                 certs = await q.in_force(conn, on=epoch)
+                vocab = await vq.current(conn)  # the office's words: the same on every date
             if epoch == today and len(certs) <= 2000:
-                index = Index(certs, epoch)
+                index = Index(certs, epoch, vocab)
             else:  # off the event loop: today's questions go on meanwhile
-                index = await asyncio.to_thread(Index, certs, epoch)
+                index = await asyncio.to_thread(Index, certs, epoch, vocab)
         if generation == self.generation:
             self._indexes[epoch] = index
             self._evict(keep=today)
@@ -231,15 +234,16 @@ async def _build_in_child(dsn: str, on: dt.date) -> Index:
 
 
 def _child_build(dsn: str, on: dt.date, path: Path) -> None:
-    async def load() -> list[Certificate]:
+    async def load() -> tuple[list[Certificate], Vocabulary]:
         conn = await connect(dsn)
         try:
-            return await q.in_force(conn, on=on)
+            return await q.in_force(conn, on=on), await vq.current(conn)
         finally:
             await conn.close()
 
+    certs, vocab = asyncio.run(load())
     with path.open("wb") as f:
-        pickle.dump(Index(asyncio.run(load()), on), f, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(Index(certs, on, vocab), f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _read_index(path: Path) -> Index:

@@ -25,6 +25,8 @@ import msgspec
 from registry.checker import Index, Question, run
 from registry.db import connect
 from registry.queries import certificates as q
+from registry.queries import vocabulary as vq
+from registry.vocab import Vocabulary
 
 CHILD_LISTS = 2  # indexes the child keeps (two 200,000-item lists: ~300 MB, in the child)
 BUILDS_PER_CHILD = 8  # then a fresh child: every build leaves fragmented memory behind
@@ -219,7 +221,8 @@ def _answer(
     built = index is None
     if index is None:
         _make_room(indexes, key)  # before building: never CHILD_LISTS + 1 large indexes
-        index = indexes[key] = Index(asyncio.run(_load(dsn, epoch)), epoch)
+        certs, vocab = asyncio.run(_load(dsn, epoch))
+        index = indexes[key] = Index(certs, epoch, vocab)
     else:
         indexes.move_to_end(key)
     if op == "decide":
@@ -228,9 +231,10 @@ def _answer(
     return run(op, arg, index), built
 
 
-async def _load(dsn: str, on: dt.date) -> list[Any]:
+async def _load(dsn: str, on: dt.date) -> tuple[list[Any], Vocabulary]:
+    """The list in force on a date, and the vocabulary (the current one, whatever the date)."""
     conn = await connect(dsn)
     try:
-        return await q.in_force(conn, on=on)
+        return await q.in_force(conn, on=on), await vq.current(conn)
     finally:
         await conn.close()

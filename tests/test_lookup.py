@@ -86,9 +86,9 @@ async def test_dates_with_the_same_list_share_one_index(conn, monkeypatch):
     built = []
     real = lookup.Index
 
-    def spy(certs, on):  # type: ignore[no-untyped-def]
+    def spy(certs, on, *vocab):  # type: ignore[no-untyped-def]
         built.append(on)
-        return real(certs, on)
+        return real(certs, on, *vocab)
 
     monkeypatch.setattr(lookup, "Index", spy)
     lk = lookup.Lookup()
@@ -121,11 +121,11 @@ def held(monkeypatch):  # type: ignore[no-untyped-def]
     entered, release = threading.Event(), threading.Event()
     real = lookup.Index
 
-    def slow(certs, on):  # type: ignore[no-untyped-def]
+    def slow(certs, on, *vocab):  # type: ignore[no-untyped-def]
         if on < SEED_FROM:
             entered.set()
             release.wait(5)
-        return real(certs, on)
+        return real(certs, on, *vocab)
 
     monkeypatch.setattr(lookup, "Index", slow)
     yield entered, release
