@@ -72,10 +72,12 @@ async def test_junk_parameters_do_not_grow_the_answer_cache(client, app, worked)
     assert answers.nbytes == size < 4096
 
 
-async def test_long_query_strings_do_not_stay_in_litestars_memos(client):
+async def test_long_query_strings_do_not_stay_in_litestars_memos(client, app, monkeypatch):
     from litestar._parsers import parse_query_string
 
-    for n in range(5):  # new questions: the handler parses them
+    # As if no list were in memory yet: the handler, not the door, answers and parses them.
+    monkeypatch.setattr(app.state.lookup, "ready", lambda on: None)
+    for n in range(5):
         await ask(client, f"name=证明{n}&j={JUNK}")
     assert parse_query_string.cache_info().currsize == 0
     await ask(client, "name=证明")
