@@ -34,6 +34,7 @@ from registry.routes import (
     public,
     staff,
     transparency,
+    vocabulary,
 )
 from registry.settings import PROJECT_ROOT, Settings
 from registry.web import PageCache, add_security_headers, make_environment
@@ -100,6 +101,8 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
             office.router,
             calendar.router,
             transparency.router,
+            vocabulary.thesaurus_router,
+            vocabulary.licences_router,
             api.docs,
             create_static_files_router(
                 path="/static",

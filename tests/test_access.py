@@ -185,6 +185,19 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ("POST", "/staff/list/import/{batch:str}/apply"): Cell("supervisor", 404),
     ("GET", "/staff/list/{code:str}"): Cell("supervisor", 200),
     ("POST", "/staff/list/{code:str}"): Cell("supervisor", 409),  # no `expected` version
+    # The checker's vocabulary, kept by the office (no entry "x": 404).
+    ("GET", "/staff/vocabulary"): Cell("supervisor", 200),
+    ("GET", "/staff/vocabulary/new"): Cell("supervisor", 200),
+    ("POST", "/staff/vocabulary/new"): Cell("supervisor", 422),  # every field error at once
+    ("GET", "/staff/vocabulary/{key:str}"): Cell("supervisor", 404),
+    ("POST", "/staff/vocabulary/{key:str}"): Cell("supervisor", 404),
+    ("POST", "/staff/vocabulary/{key:str}/retire"): Cell("supervisor", 404),
+    ("GET", "/staff/licences"): Cell("supervisor", 200),
+    ("GET", "/staff/licences/new"): Cell("supervisor", 200),
+    ("POST", "/staff/licences/new"): Cell("supervisor", 422),
+    ("GET", "/staff/licences/{key:str}"): Cell("supervisor", 404),
+    ("POST", "/staff/licences/{key:str}"): Cell("supervisor", 404),
+    ("POST", "/staff/licences/{key:str}/retire"): Cell("supervisor", 404),
     # The office: audit log, accounts, calendar.
     ("GET", "/staff/audit"): Cell("audit", 200),
     ("GET", "/staff/users"): Cell("admin", 200),
