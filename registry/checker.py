@@ -64,6 +64,7 @@ __all__ = [
 ]
 
 SOUNDS_LIKE = 0.85  # a homophone is offered, never taken
+NEAR = 0.7  # a retained item's matter this close to the one asked: never answer 不得要求
 MAX_CHOICES = 12
 OTHER_WORDS = frozenset(
     map(compact, ("其他事项", "其他", "其它", "其他事", "办其他事", "别的事", "都不是", "other"))
@@ -116,9 +117,13 @@ def _judge(q: Question, names: Names, index: Index) -> Verdict:
         if items.status(p.n) is Status.RETAINED and (p.score >= mt.LOOSE or mt.is_vague(p.matter))
     ]
     if confident:  # only abolished items are listed for this matter
-        if loose_kept:
-            return _needs_matter(q, confident + loose_kept, names, index)
         best = max(confident, key=lambda p: (p.score, p.name_score))
+        # A retained namesake whose matter comes near (or is vaguely worded) may be the one
+        # meant: ask. One sharing a word only ("出生") loses to an abolished item listed for
+        # the very matter asked.
+        near = [p for p in loose_kept if p.score >= NEAR or mt.is_vague(p.matter)]
+        if near or (loose_kept and best.score < 0.95):
+            return _needs_matter(q, confident + loose_kept, names, index)
         return _verdict(VerdictKind.ABOLISHED, q, best.n, names, index, matter=best.matter)
     if reading.known and not loose_kept and sure:
         return _verdict(VerdictKind.RETAINED_OTHER_MATTER, q, retained[0], names, index)

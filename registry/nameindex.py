@@ -126,6 +126,9 @@ def names_of(name: str, index: Index) -> Names:
     said = _thesaurus_names(full, stem, index)
     if said:
         return Names(said, "thesaurus")
+    if full != stem and (family := _with_family({}, stem, index)):
+        # "诊断证明": no item is called that, but these items' names contain the words.
+        return Names(family, "family")
     if is_latin(full):
         hit = index.latin.get(full)
         return Names(dict.fromkeys(hit, 0.9), "latin") if hit else Names({}, "none")

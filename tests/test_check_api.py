@@ -8,7 +8,7 @@ import pytest
 
 from registry import transfer
 from registry.app import list_changed
-from registry.checker import Question
+from registry.checker import OTHER_MATTER, Question
 from registry.lookup import Lookup
 from registry.queries import certificates as q
 
@@ -25,8 +25,14 @@ async def test_check_shape(client):
         "verdict",
         "may_require",
         "certificate",
+        "matter",
+        "choices",
         "candidates",
         "explanation",
+        "next_step",
+        "licence",
+        "other_url",
+        "guide_url",
         "complaint_url",
     }
     assert body["verdict"] == "abolished" and body["may_require"] is False
@@ -66,6 +72,19 @@ async def test_retained_and_matter(client):
     assert (await check(client, name="出生医学证明", matter="落户"))["may_require"] is True
     other = await check(client, name="出生医学证明", matter="结婚登记")
     assert other["verdict"] == "retained_other_matter" and other["may_require"] is False
+    asked = await check(client, name="出生医学证明")
+    assert asked["verdict"] == "needs_matter" and asked["may_require"] is False
+    [choice] = asked["choices"]
+    assert choice["code"] == "CY-ZM-001" and choice["may_require"] is True
+    assert choice["url"].startswith("/check?") and "other" not in choice
+    none = await check(client, name="出生医学证明", matter=OTHER_MATTER)
+    assert none["verdict"] == "retained_other_matter"
+
+
+async def test_licences_are_out_of_scope(client):
+    body = await check(client, name="身份证")
+    assert body["verdict"] == "out_of_scope" and body["may_require"] is False
+    assert body["licence"]["name"] == "居民身份证" and body["complaint_url"]
 
 
 @pytest.mark.parametrize(
@@ -92,7 +111,7 @@ async def test_date_before_and_after_a_change_of_status(client, conn, app):
     assert report.applied
     list_changed(app.state)  # what NOTIFY does for every worker after the commit
     before = await check(client, name="良民证", on="2026-02-28")
-    after = await check(client, name="良民证", on="2026-03-01")
+    after = await check(client, name="良民证", matter="找工作", on="2026-03-01")
     assert before["verdict"] == "abolished" and not before["may_require"]
     assert after["verdict"] == "retained" and after["may_require"]
     earlier = await check(client, name="良民证", on="2018-06-01")
@@ -104,14 +123,14 @@ async def test_verdict_page_says_it_plainly_with_a_complaint_button(client):
     assert r.status_code == 200
     assert "不得要求" in r.text and "我要投诉" in r.text
     assert "/complaints/new?certificate_name=" in r.text
-    ok = await client.get("/check", params={"name": "出生医学证明"})
+    ok = await client.get("/check", params={"name": "出生医学证明", "matter": "落户"})
     assert "可以要求" in ok.text and "我要投诉" not in ok.text
     assert "母婴保健法" in ok.text
 
 
 async def test_verdict_page_offers_candidates(client):
-    r = await client.get("/check", params={"name": "出生证明"})
-    assert "您要查的是不是" in r.text and "出生医学证明" in r.text
+    r = await client.get("/check", params={"name": "无犯罪记录证"})
+    assert "您要查的是不是" in r.text and "无犯罪记录证明（教师资格认定）" in r.text
 
 
 async def test_empty_question_page_is_400_with_the_form(client):
