@@ -47,15 +47,15 @@ MIX_SEED = 7
 BUILD_TIMEOUT_S = 900.0
 
 # (weight %, name, matter, expected verdict, expected certificate code or None)
-COMMON = [  # 60%, Zipf (s = 1) over 8 names
+COMMON = [  # 60%, Zipf (s = 1) over 8 names; a retained look-alike without a matter asks back
     ("无犯罪记录证明", "abolished", "CY-ZM-014"),
     ("户口证明", "abolished", "CY-ZM-085"),
-    ("出生医学证明", "retained", "CY-ZM-001"),
-    ("居住证明", "abolished", "CY-ZM-033"),
-    ("婚姻状况证明", "abolished", "CY-ZM-017"),
+    ("出生医学证明", "needs_matter", None),
+    ("居住证明", "needs_matter", None),
+    ("婚姻状况证明", "needs_matter", None),
     ("收入证明", "abolished", "CY-ZM-043"),
     ("亲属关系证明", "abolished", "CY-ZM-010"),
-    ("离职证明", "retained", "CY-ZM-004"),
+    ("离职证明", "needs_matter", None),
 ]
 _H8 = sum(1 / k for k in range(1, len(COMMON) + 1))
 MIX: list[tuple[float, str, str | None, str, str | None]] = [
@@ -71,7 +71,7 @@ MIX += [  # 15%: other spellings of the common ones
     (1.0, "准生证", None, "abolished", "CY-ZM-111"),  # alias
     (1.5, "wfzjlzm", None, "abolished", "CY-ZM-014"),  # pinyin initials
     (1.0, "hkzm", None, "abolished", "CY-ZM-085"),
-    (0.5, "csyxzm", None, "retained", "CY-ZM-001"),
+    (0.5, "csyxzm", None, "needs_matter", None),
     (0.5, "wufanzuijiluzhengming", None, "abolished", "CY-ZM-014"),  # full pinyin
 ]
 MIX += [  # 8%: with the matter
@@ -80,6 +80,11 @@ MIX += [  # 8%: with the matter
     (1.0, "离职证明", "办理贷款", "retained_other_matter", "CY-ZM-004"),
     (2.0, "无犯罪记录证明", "就业", "abolished", "CY-ZM-014"),
     (1.0, "户口证明", "城乡居民基本医疗保险参保登记", "abolished", "CY-ZM-085"),
+    # verdict v2: matters in everyday words, a licence, a matter typed as the name
+    (1.0, "出生证明", "上户口", "retained", "CY-ZM-001"),
+    (1.0, "离职证明", "领失业金", "retained", "CY-ZM-004"),
+    (1.0, "身份证", None, "out_of_scope", None),
+    (0.5, "上户口", None, "needs_matter", None),
 ]
 LONG_TAIL = [
     ("健在证明", "CY-ZM-019"), ("贫困证明", "CY-ZM-041"), ("无房证明", "CY-ZM-134"),
