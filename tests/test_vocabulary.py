@@ -242,6 +242,27 @@ async def test_stale_unchanged_and_taken_writes_are_refused_and_write_nothing(co
     assert len(await vq.history(conn, vq.TERMS, key)) == 2
 
 
+async def test_a_clash_an_entry_already_has_does_not_block_its_other_edits(conn):
+    """Shipped data may give two entries one phrase; editing either for something else works."""
+    both = vq.Vocabulary(
+        terms=(
+            Term(key="SY-T-901", kind=TermKind.MATTER, phrases=("重名测试",), targets=("甲",)),
+            Term(key="SY-T-902", kind=TermKind.MATTER, phrases=("重名测试",), targets=("乙",)),
+        )
+    )
+    assert await vq.load_shipped(conn, both) == (2, 0)
+    v = await vq.get(conn, vq.TERMS, "SY-T-901")
+    noted = msgspec.structs.replace(v.entry(), note="补充")
+    await vq.edit(conn, vq.TERMS, "SY-T-901", v.id, noted, actor="s", reason="r")
+    # A phrase the edit newly takes from another entry is still refused (that one only).
+    other = await vq.add(conn, vq.TERMS, matter("办暂住测试二"), actor="s", reason="r")
+    v = await vq.get(conn, vq.TERMS, "SY-T-902")
+    both_phrases = msgspec.structs.replace(v.entry(), phrases=("重名测试", "办暂住测试二"))
+    with pytest.raises(vq.Taken) as taken:
+        await vq.edit(conn, vq.TERMS, "SY-T-902", v.id, both_phrases, actor="s", reason="r")
+    assert taken.value.taken == {"办暂住测试二": other}
+
+
 @pytest.mark.parametrize(
     "sql",
     [

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -402,7 +402,8 @@ async def edit(
         before, after = fields(old.entry()), fields(entry)
         if before == after:
             raise Unchanged(key)
-        await _refuse_taken(conn, entity, entry, key)
+        # Only words this edit adds: a clash the entry already had never blocks other changes.
+        await _refuse_taken(conn, entity, entry, key, known=entity.words(old.entry()))
         await _close(conn, entity, key, expected)
         await _insert(conn, entity, key, entry, actor, reason)
         await _audit(conn, entity, "edit", key, before, after, actor, reason)
@@ -442,8 +443,11 @@ async def _insert(
     await conn.execute(entity.insert_sql, key, *fields(entry).values(), actor, reason)
 
 
-async def _refuse_taken(conn: asyncpg.Connection, entity: Entity[E], entry: E, key: str) -> None:
-    rows = await conn.fetch(entity.taken_sql, key, entity.words(entry), *entity.taken_args(entry))
+async def _refuse_taken(
+    conn: asyncpg.Connection, entity: Entity[E], entry: E, key: str, known: Sequence[str] = ()
+) -> None:
+    words = [w for w in entity.words(entry) if w not in known]
+    rows = await conn.fetch(entity.taken_sql, key, words, *entity.taken_args(entry))
     if rows:
         raise Taken({r["word"]: r["key"] for r in rows})
 
