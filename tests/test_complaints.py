@@ -81,6 +81,9 @@ async def test_file_by_api_and_track(client, conn):
         ("外星人证明", "", "unlisted"),
         ("出生医学证明", "结婚登记", "retained_out_of_scope"),
         ("出生医学证明", "落户", "retained_in_scope"),
+        ("出生证明", "上户口", "retained_in_scope"),  # the matter in everyday words
+        ("身份证", "", "out_of_scope"),  # a licence: still accepted, the office looks at it
+        ("经济困难证明", "", "undetermined"),  # kept for one matter, abolished for others
     ],
 )
 async def test_classification(client, name, matter, expected):
