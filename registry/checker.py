@@ -246,7 +246,7 @@ def _needs_matter(q: Question, pairs: list[Pair], names: Names, index: Index) ->
         explanation=w.explain_needs_matter(name, certs, q.matter),
         next_step=w.NEEDS_MATTER_STEP,
         other_url=w.check_url(index.items.names[top], OTHER_MATTER, q.department or "", q.on or ""),
-        guide_url=w.guide_url(q.matter, q.on or "") if q.matter else None,
+        guide_url=w.guide_url(q.matter or "", q.on or ""),  # blank: every matter
         complaint_url=_complaint(q, name),
     )
 

@@ -147,4 +147,5 @@ def complaint_url(name: str, matter: str = "", department: str = "") -> str:
 @lru_cache(maxsize=8192)
 def _url(path: str, params: tuple[tuple[str, str], ...]) -> str:
     """Kept: the same few questions come again and again (urlencode costs ~30 us)."""
-    return path + "?" + urlencode([(k, v) for k, v in params if v])
+    query = urlencode([(k, v) for k, v in params if v])
+    return f"{path}?{query}" if query else path
