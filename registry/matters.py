@@ -118,26 +118,34 @@ class Thesaurus:
         self.longest = max(map(len, self.matter), default=0)
 
     def read(self, text: str, official: frozenset[str] = frozenset()) -> Reading:
-        """The phrases found in the words (longest first, not overlapping), and their targets."""
+        """The phrases found in the words (longest first, not overlapping), and their targets.
+        Both the words as typed and without filler are scanned: 领养孩子 must not lose 领."""
         norm = normalise(text)
         core = strip_filler(norm)
         found: list[str] = []
-        covered = 0
+        known = core in official or norm in official
+        for words in dict.fromkeys((norm, core)):
+            pieces = self._phrases(words)
+            found += pieces
+            covered = sum(map(len, pieces))
+            known = known or (bool(pieces) and covered * 10 >= len(words) * 6)
+        targets = {t for p in found for t in self.matter[p]}
+        domains = tuple(sorted({d for p in found for d in self.domains.get(p, ())}))
+        return Reading(norm, core, tuple(sorted(targets)), known, domains)
+
+    def _phrases(self, words: str) -> list[str]:
+        found: list[str] = []
         i = 0
-        while i < len(core):
-            for size in range(min(self.longest, len(core) - i), 1, -1):
-                piece = core[i : i + size]
+        while i < len(words):
+            for size in range(min(self.longest, len(words) - i), 1, -1):
+                piece = words[i : i + size]
                 if piece in self.matter:
                     found.append(piece)
-                    covered += size
                     i += size
                     break
             else:
                 i += 1
-        targets = {t for p in found for t in self.matter[p]}
-        known = core in official or (bool(found) and covered * 10 >= len(core) * 6)
-        domains = tuple(sorted({d for p in found for d in self.domains.get(p, ())}))
-        return Reading(norm, core, tuple(sorted(targets)), known, domains)
+        return found
 
 
 def score(r: Reading, official: str) -> float:

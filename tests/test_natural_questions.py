@@ -90,7 +90,10 @@ OTHER_CASES = [
     ("困难证明", "请律师", "retained", None),
     ("身份证", None, "out_of_scope", None),
     ("户口本", None, "out_of_scope", None),
-    ("良民证", "出国", "abolished", None),
+    # The village one is abolished for 出国, but the police one is kept for "法律法规要求…的从业/资格
+    # 事项", a matter worded too broadly to rule 出国 out: ask.
+    ("良民证", "出国", "needs_matter", None),
+    ("良民证", "村里开的", None, None),  # any safe answer
     ("准生证", "上户口", "abolished", None),
     ("单身证明", "登记结婚", None, None),  # any safe answer
     ("健在证明", "领养老金", "abolished", None),
