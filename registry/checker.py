@@ -234,7 +234,7 @@ def _choices(q: Question, pairs: list[Pair], index: Index) -> list[Choice]:
 def _needs_matter(q: Question, pairs: list[Pair], names: Names, index: Index) -> Verdict:
     choices = _choices(q, pairs, index)
     shown = {c.code for c in choices}
-    certs = [index.items[n] for n in dict.fromkeys(p.n for p in pairs)]
+    certs = [index.cert(n) for n in dict.fromkeys(p.n for p in pairs)]
     top = sorted(names.scores, key=lambda n: (-names.scores[n], n))[0]
     name = q.name.strip()[:50]
     return Verdict(
@@ -252,7 +252,7 @@ def _needs_matter(q: Question, pairs: list[Pair], names: Names, index: Index) ->
 
 
 def _retained(q: Question, best: Pair, gone: list[int], names: Names, index: Index) -> Verdict:
-    cert = index.items[best.n]
+    cert = index.cert(best.n)
     matter = index.matter_text.get(best.matter, q.matter or "")
     lookalikes = [index.items.names[n] for n in dict.fromkeys(gone) if n != best.n]
     return Verdict(
@@ -271,7 +271,7 @@ def _retained(q: Question, best: Pair, gone: list[int], names: Names, index: Ind
 def _verdict(
     kind: VerdictKind, q: Question, n: int, names: Names, index: Index, matter: str = ""
 ) -> Verdict:
-    cert = index.items[n]
+    cert = index.cert(n)
     if kind is VerdictKind.ABOLISHED:
         text, step = w.explain_abolished(cert), w.next_step(cert)
     else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 
 import msgspec
 
@@ -20,6 +21,7 @@ from registry.vocab import Term, TermKind
 
 CONFIDENT = 0.85  # from here a matter counts as the one the asker means
 LOOSE = 0.45  # shares real words: never "another matter"
+FIND_POOL = 80  # official matters sharing the most words, scored exactly
 
 # Spoken filler around a matter: 我要 / 去 / 办 / 申请 … 的时候 / 手续 / 用.
 PREFIXES = (
@@ -72,8 +74,20 @@ def is_vague(official: str) -> bool:
     return any(mark in official for mark in VAGUE_MARKS)
 
 
-def bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)} if len(text) > 1 else {text}
+@lru_cache(maxsize=16384)
+def bigrams(text: str) -> frozenset[str]:
+    """Shared, read-only: official matters are scored again and again."""
+    return (
+        frozenset(text[i : i + 2] for i in range(len(text) - 1))
+        if len(text) > 1
+        else frozenset({text})
+    )
+
+
+@lru_cache(maxsize=4096)
+def _content(core: str, targets: tuple[str, ...]) -> frozenset[str]:
+    """The words (bigrams) of a reading that say something: generic ones removed."""
+    return frozenset(g for w in (core, *targets) for g in bigrams(w)) - GENERIC
 
 
 def is_abbreviation(short: str, long: str) -> bool:
@@ -170,7 +184,7 @@ def score(r: Reading, official: str) -> float:
         return 0.86
     if any(t not in GENERIC and is_abbreviation(t, official) for t in r.targets):
         return 0.86
-    mine = {g for w in (core, *r.targets) for g in bigrams(w)} - GENERIC
+    mine = _content(core, r.targets)
     theirs = bigrams(official) - GENERIC
     shared = mine & theirs
     if not shared:
@@ -200,6 +214,6 @@ class Catalogue:
         if len(r.core) <= 4:  # an abbreviation shares characters, not words
             for ch in set(r.core):
                 hits.update(self.grams.get(ch, ()))
-        scored = ((self.texts[n], score(r, self.texts[n])) for n, _ in hits.most_common(400))
+        scored = ((self.texts[n], score(r, self.texts[n])) for n, _ in hits.most_common(FIND_POOL))
         ranked = sorted((s for s in scored if s[1] > 0), key=lambda s: (-s[1], s[0]))
         return ranked[:limit]
