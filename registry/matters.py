@@ -162,6 +162,12 @@ class Thesaurus:
         return found
 
 
+def inside_target(official: str, target: str) -> bool:
+    """An official matter worded shorter than the target (落户 inside 新生儿落户), never a
+    generic one (登记 inside 结婚登记)."""
+    return len(official) >= 2 and official not in GENERIC and official in target
+
+
 def score(r: Reading, official: str) -> float:
     """How surely the asker's matter is this official matter (normalised), in [0, 1]."""
     core = r.core
@@ -176,13 +182,15 @@ def score(r: Reading, official: str) -> float:
     for t in r.targets:
         if t == official:
             best = max(best, 0.97)
-        elif t not in GENERIC and (t in official or (len(official) >= 2 and official in t)):
+        elif t not in GENERIC and (t in official or inside_target(official, t)):
             best = max(best, 0.93)
     if best:
         return best
-    if core not in GENERIC and is_abbreviation(core, official):
+    # Abbreviations (失业金 in 失业保险金申领) of three characters or more: two are too easily
+    # found scattered (领养 in 领取养老金). The thesaurus' own reading comes first.
+    if not r.targets and len(core) >= 3 and core not in GENERIC and is_abbreviation(core, official):
         return 0.86
-    if any(t not in GENERIC and is_abbreviation(t, official) for t in r.targets):
+    if any(len(t) >= 3 and t not in GENERIC and is_abbreviation(t, official) for t in r.targets):
         return 0.86
     mine = _content(core, r.targets)
     theirs = bigrams(official) - GENERIC
