@@ -39,6 +39,18 @@ async def phone_without_js(browser: Browser, base_url: str) -> AsyncIterator[Pag
         await context.close()
 
 
+AUDIT_JS = (Path(__file__).parent / "a11y_audit.js").read_text(encoding="utf-8")
+
+
+async def audited(page: Page) -> None:
+    """The basics test_a11y holds the other public pages to: one h1, labels, contrast."""
+    r: dict[str, Any] = await page.evaluate(AUDIT_JS)
+    assert len(r["h1"]) == 1, r["h1"]
+    assert r["unlabelled"] == [], r["unlabelled"]
+    low = [t for t in r["texts"] if t["ratio"] is not None and t["ratio"] < 4.5]
+    assert low == [], low
+
+
 async def seen_at_once(page: Page) -> None:
     """The headline is on the first screen of the phone, without scrolling."""
     box = await page.locator("h1").bounding_box()
@@ -97,6 +109,10 @@ async def test_identity_document_is_out_of_scope(
         # Still a way to complain, in small text, for a separate proof demanded.
         await expect(page.get_by_role("link", name="可以投诉")).to_be_visible()
         await shot(page, "verdict-04-out-of-scope")
+        await audited(page)
+        await page.goto("/check?name=出生证明")
+        await expect(page.locator("h1")).to_have_text("要看您办什么事")
+        await audited(page)
         assert opened.problems == []
 
 
