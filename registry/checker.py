@@ -10,8 +10,11 @@ The index and name look-up are registry.nameindex; the structs registry.verdicts
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from typing import Any
+
+import msgspec
 
 from registry import matters as mt
 from registry import sounds
@@ -30,7 +33,7 @@ from registry.nameindex import (
     search,
     similarity,
 )
-from registry.textnorm import compact, core
+from registry.textnorm import bigrams, compact, core
 from registry.verdicts import (
     OTHER_MATTER,
     Candidate,
@@ -69,7 +72,10 @@ MAX_CHOICES = 12
 OTHER_WORDS = frozenset(
     map(compact, ("其他事项", "其他", "其它", "其他事", "办其他事", "别的事", "都不是", "other"))
 )
-CERTIFICATE_ENDINGS = ("证明", "证", "材料", "书", "函", "表", "单", "凭证", "意见")
+CERTIFICATE_ENDINGS = ("证明", "证", "材料", "书", "函", "表", "单", "凭证", "意见", "声明")
+BRACKETED = re.compile(r"[(（\[【〔]([^)）\]】〕]{2,30})[)）\]】〕]")
+# Words every certificate name has: sharing them says nothing.
+NAME_FILLER = frozenset({"证明", "明书", "材料", "情况", "关于", "同意", "单位", "本人", "开的"})
 
 
 def decide(q: Question, index: Index) -> Verdict:
@@ -77,9 +83,11 @@ def decide(q: Question, index: Index) -> Verdict:
     if not compact(q.name):
         return _unlisted(q, [], ambiguous=False)
     names = names_of(q.name, index)
+    if not q.matter and names.how not in ("pinned", "licence") and (said := _bracketed(q.name)):
+        q = msgspec.structs.replace(q, matter=said)  # 收入证明（低保）: the matter in brackets
     if names.how == "licence":
         return _out_of_scope(q, index, next(iter(names.scores)))
-    if names.how in ("none", "fuzzy") and names.best < CONFIDENT:
+    if names.how in ("none", "fuzzy", "tail") and names.best < CONFIDENT:
         return _not_found(q, names, index)
     return _judge(q, names, index)
 
@@ -121,8 +129,16 @@ def _judge(q: Question, names: Names, index: Index) -> Verdict:
         # A retained namesake whose matter comes near (or is vaguely worded) may be the one
         # meant: ask. One sharing a word only ("出生") loses to an abolished item listed for
         # the very matter asked.
-        near = [p for p in loose_kept if p.score >= NEAR or mt.is_vague(p.matter)]
-        if near or (loose_kept and best.score < 0.95):
+        # A vaguely worded matter ("需要证明收入的事项") yields to an abolished item listed for
+        # the very matter asked, unless they share words.
+        near = [
+            p
+            for p in loose_kept
+            if p.score >= NEAR
+            or (p.score >= mt.LOOSE and best.score < 0.93)
+            or (mt.is_vague(p.matter) and (p.score >= mt.LOOSE or best.score < 0.93))
+        ]
+        if near:
             return _needs_matter(q, confident + loose_kept, names, index)
         return _verdict(VerdictKind.ABOLISHED, q, best.n, names, index, matter=best.matter)
     if reading.known and not loose_kept and sure:
@@ -154,22 +170,65 @@ def _abolished_for(q: Question, ranked: list[int], index: Index) -> int:
 
 
 def _not_found(q: Question, names: Names, index: Index) -> Verdict:
-    """No item surely named: a matter typed as the name, a sound-alike, or not on the list."""
-    if not _looks_like_certificate(q.name):
+    """No item surely named: a matter typed as the name, a sound-alike, an item of the matter
+    asked whose name shares words with the one typed, or not on the list."""
+    alike = _sounds_like(q.name, index)
+    if not alike and not _looks_like_certificate(q.name):
         reading = index.read(q.name)
         hits = [m for m, s in index.catalogue.find(reading, limit=8) if s >= mt.CONFIDENT]
         if hits or (reading.known and reading.core not in mt.GENERIC):
             return _matter_as_name(q, hits, index)
-    candidates = _candidates(dict(names.scores), index)
-    said = sounds.sound(compact(q.name), index.readings) or ""
-    heard = index.heard.get(said) or index.heard.get(sounds.sound(core(q.name), index.readings))
-    if heard:
-        alike = {n: SOUNDS_LIKE for n in heard}
-        candidates = _candidates(
-            alike | {n: s for n, s in names.scores.items() if n not in alike}, index
-        )
+    scores = dict.fromkeys(alike, SOUNDS_LIKE)
+    for n, s in names.scores.items():
+        scores.setdefault(n, s)
+    # Never 不得要求 while a retained item might be the one meant: ask instead.
+    asked = _of_the_matter(q, index) if q.matter else []
+    for p in asked:
+        scores.setdefault(p.n, p.name_score)
+    kept = [p for p in asked if index.items.status(p.n) is Status.RETAINED]
+    heard_kept = [n for n in alike if index.items.status(n) is Status.RETAINED]
+    if kept or heard_kept:
+        said = index.read(q.matter) if q.matter else None
+        pairs = asked + _pairs(heard_kept, said, dict.fromkeys(heard_kept, SOUNDS_LIKE), index)
+        return _needs_matter(q, pairs, Names(scores, "asked"), index)
+    candidates = _candidates(scores, index)
+    if alike:
         return _unlisted(q, candidates, ambiguous=True, sounds_like=True)
-    return _unlisted(q, candidates, ambiguous=bool(names.scores) and names.best >= SHOWN)
+    return _unlisted(q, candidates, ambiguous=bool(candidates))
+
+
+def _sounds_like(name: str, index: Index) -> tuple[int, ...]:
+    """Items whose names sound the same (良名证 -> 良民证), the list's or through the thesaurus."""
+    for text in dict.fromkeys((compact(name), core(name))):
+        said = sounds.sound(text, index.readings)
+        if said and (heard := index.heard.get(said)):
+            return heard
+        for phrase in index.heard_names.get(said, ()) if said else ():
+            found = names_of(phrase, index)
+            if found.how not in ("none", "fuzzy"):
+                return tuple(found.scores)
+    return ()
+
+
+def _of_the_matter(q: Question, index: Index) -> list[Pair]:
+    """Items listed for the matter asked whose names share a word with the name typed (医院诊断
+    证明 + 工伤认定 -> 医疗诊断证明…（工伤认定）): the window may mean one of them."""
+    reading = index.read(q.matter or "")
+    words = bigrams(core(q.name)) | bigrams(compact(q.name))
+    out: list[Pair] = []
+    for m, s in index.catalogue.find(reading, limit=8):
+        if s < mt.CONFIDENT:
+            continue
+        for n in index.matter_items[m]:
+            label = compact(index.items.names[n])
+            if any(w in label for w in words if len(w) == 2 and w not in NAME_FILLER):
+                out.append(Pair(n, m, s, SHOWN))
+    return out
+
+
+def _bracketed(name: str) -> str:
+    found = BRACKETED.search(name)
+    return found.group(1).strip() if found else ""
 
 
 def _looks_like_certificate(name: str) -> bool:

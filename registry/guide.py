@@ -41,8 +41,9 @@ def guide(text: str, index: Index, limit: int = 20) -> list[MatterGuide]:
     if not mt.normalise(text):
         return [_entry(m, index, on) for m in sorted(index.matter_items)]
     reading = index.read(text)
-    found = [m for m, s in index.catalogue.find(reading, limit=limit) if s >= mt.LOOSE]
-    return [_entry(m, index, on) for m in found]
+    found = index.catalogue.find(reading, limit=limit)
+    sure = [m for m, s in found if s >= mt.CONFIDENT]  # the matters meant, if any are sure
+    return [_entry(m, index, on) for m in sure or [m for m, s in found if s >= mt.LOOSE]]
 
 
 def matter_guide(matter: str, index: Index) -> MatterGuide | None:
@@ -58,7 +59,7 @@ def _entry(norm: str, index: Index, on: str) -> MatterGuide:
     required: list[GuideItem] = []
     not_required: list[GuideItem] = []
     domains: list[str] = []
-    for n in index.matter_items[norm]:
+    for n in dict.fromkeys(n for m in _wordings(norm, index) for n in index.matter_items[m]):
         cert = index.items[n]
         domains.append(cert.domain)
         item = GuideItem(
@@ -78,3 +79,12 @@ def _entry(norm: str, index: Index, on: str) -> MatterGuide:
         required=required,
         not_required=not_required,
     )
+
+
+def _wordings(norm: str, index: Index) -> list[str]:
+    """The matter and the other ways the list words it (新生儿出生登记 and 新生儿出生登记（落户）):
+    a page that left one out would wrongly say nothing may be demanded for it."""
+    same = mt.Reading(norm, norm, (), True)
+    # Nearly the same words: 出生登记 alone is another (broader) matter.
+    longer = [m for m, s in index.catalogue.find(same, limit=20) if s >= 0.95 and m != norm]
+    return [norm, *(m for m in longer if 10 * min(len(m), len(norm)) >= 7 * max(len(m), len(norm)))]

@@ -44,6 +44,7 @@ GENERIC = frozenset(
         复核
     """.split()  # noqa: SIM905
 )
+WHO = frozenset({"孩子", "小孩", "儿子", "女儿", "老人", "父母", "家里", "我家", "自己", "本人"})
 # An official matter worded like this may cover more than it names ("领取待遇等涉及…的事项"):
 # never conclude that the asker's matter is not one of them.
 VAGUE_MARKS = ("事项", "等", "相关", "涉及", "需要", "时", "其他", "各类", "各种")
@@ -141,8 +142,7 @@ class Thesaurus:
         for words in dict.fromkeys((norm, core)):
             pieces = self._phrases(words)
             found += pieces
-            covered = sum(map(len, pieces))
-            known = known or (bool(pieces) and covered * 10 >= len(words) * 6)
+            known = known or (bool(pieces) and _mostly(words, pieces))
         targets = {t for p in found for t in self.matter[p]}
         domains = tuple(sorted({d for p in found for d in self.domains.get(p, ())}))
         return Reading(norm, core, tuple(sorted(targets)), known, domains)
@@ -166,6 +166,18 @@ def inside_target(official: str, target: str) -> bool:
     """An official matter worded shorter than the target (落户 inside 新生儿落户), never a
     generic one (登记 inside 结婚登记)."""
     return len(official) >= 2 and official not in GENERIC and official in target
+
+
+def _mostly(words: str, pieces: list[str]) -> bool:
+    """The phrases found say most of what the words say: what is left, less generic words and
+    who it is for (孩子, 老人), is at most two characters or 40 %."""
+    rest = words
+    for piece in pieces:
+        rest = rest.replace(piece, "", 1)
+    for word in sorted(GENERIC | WHO, key=len, reverse=True):
+        if len(word) >= 2:
+            rest = rest.replace(word, "")
+    return len(rest) <= max(2, len(words) * 4 // 10)
 
 
 def score(r: Reading, official: str) -> float:
@@ -197,7 +209,10 @@ def score(r: Reading, official: str) -> float:
     shared = mine & theirs
     if not shared:
         return 0.0
-    return round(min(0.8, 0.4 + 0.4 * len(shared) / max(1, min(len(mine), len(theirs)))), 3)
+    share = len(shared) / max(1, min(len(mine), len(theirs)))
+    if len(shared) < 2 and share < 0.34:
+        return 0.3  # one incidental word ("新生" in 新生入学 and 新生儿出生登记): below LOOSE
+    return round(min(0.8, 0.4 + 0.4 * share), 3)
 
 
 class Catalogue:

@@ -30,6 +30,8 @@ CERT_MEMO = 4096  # Certificates kept built per index
 MAX_FUZZY = 60  # labels scored exactly after the bigram pre-filter
 PHRASE_PINYIN_LIMIT = 20_000  # context-aware pinyin is slow; big lists read per character
 _QUALIFIER = re.compile(r"[(（\[【〔]")
+_BRACKETS = re.compile(r"[(（\[【〔][^)）\]】〕]*[)）\]】〕]")
+_ALTERNATIVES = re.compile(r"[/／、]|或者|或")  # 录用证明/录取证明/准予迁入证明
 # Licence names are typed with these too: 身份证原件, 户口本复印件.
 LICENCE_SUFFIXES = ("原件和复印件", "原件", "复印件", "正本", "副本", "首页", "本人页")
 
@@ -65,11 +67,11 @@ class Index:
         self.readings = sounds.table()
         for n, c in enumerate(certs):
             official[compact(c.name)].append(n)
-            for label in [c.name, *c.aliases]:
+            for label in labels(c):
                 full, stem = compact(label), core(label)
                 exact[full].append(n)
                 cores[stem].append(n)
-                for text in {full, stem}:
+                for text in {full, stem, compact(_BRACKETS.sub("", label))}:
                     for key in pinyin(text, phrase=phrase) + (pinyin(text) if phrase else ()):
                         if len(key) >= 3:
                             latin[key].append(n)
@@ -98,6 +100,12 @@ class Index:
         self.matter_items = {m: tuple(ns) for m, ns in by_matter.items()}
         self.catalogue = mt.Catalogue(self.matter_items)
         self.thesaurus = mt.Thesaurus(vocab.terms)
+        # Everyday certificate names by sound (健康症 -> 健康证): phrases to look up as names.
+        self.heard_names: dict[str, tuple[str, ...]] = {}
+        for everyday in self.thesaurus.names:
+            said = sounds.sound(everyday, self.readings)
+            if said:
+                self.heard_names[said] = (*self.heard_names.get(said, ()), everyday)
         self.licences: dict[str, int] = {}
         for i, lic in enumerate(vocab.licences):
             for label in (lic.name, *lic.aliases):
@@ -123,12 +131,48 @@ class Index:
         return len(self.items)
 
 
+def labels(c: Certificate) -> list[str]:
+    """The names an item answers to: its name, aliases, and each of the alternatives a name
+    packs together (录用证明/录取证明/准予迁入证明)."""
+    out = [c.name, *c.aliases]
+    bare = _BRACKETS.sub("", c.name)
+    parts = [p for p in _ALTERNATIVES.split(bare) if len(compact(p)) >= 3]
+    if len(parts) > 1:
+        out += parts
+    return out
+
+
+# Paper words at the end of a name (证明书, 函, 声明 …): without them the words that say what.
+PAPER_ENDINGS = (
+    "证明材料", "证明文件", "证明书", "证明信", "通知书", "证明", "材料", "声明", "意见", "证",
+    "书", "函", "表", "单",
+)  # fmt: skip
+# Who issued it, as people say it (村里开的 …): items whose name or issuer say the same.
+ISSUER_MARKS = {
+    "村": ("村", "居民委员会", "居委"),
+    "社区": ("社区", "居民委员会", "村（居）", "村居"),
+    "居委": ("居民委员会", "居委", "村居"),
+    "派出所": ("公安",),
+    "公安": ("公安",),
+    "医院": ("医院", "医疗"),
+}
+
+
+def paper_core(full: str) -> str:
+    for ending in PAPER_ENDINGS:
+        if full.endswith(ending) and len(full) - len(ending) >= 2:
+            return full[: -len(ending)]
+    return full
+
+
 def names_of(name: str, index: Index) -> Names:
     full, stem = compact(name), core(name)
+    if _QUALIFIER.search(name):
+        for typed in (full, *(full[: -len(e)] for e in ("证明", "书") if full.endswith(e))):
+            if pinned := index.official.get(typed):
+                # The list's own name with its qualifier (证明 added or not): that item alone.
+                return Names(dict.fromkeys(pinned, 1.0), "pinned")
     if found := index.exact.get(full):
-        pinned = index.official.get(full) if _QUALIFIER.search(name) else ()
-        if pinned:  # the list's own name with its qualifier: that item, no look-alikes
-            return Names(dict.fromkeys(pinned, 1.0), "pinned")
         return Names(_with_family(dict.fromkeys(found, 1.0), stem, index), "exact")
     if (licence := _licence(full, index)) is not None:
         lic = index.vocab.licences[licence]
@@ -142,28 +186,57 @@ def names_of(name: str, index: Index) -> Names:
     said = _thesaurus_names(full, stem, index)
     if said:
         return Names(said, "thesaurus")
-    if full != stem and (family := _with_family({}, stem, index)):
-        # "诊断证明": no item is called that, but these items' names contain the words.
+    words = paper_core(full) if full == stem else stem
+    if words != full and (family := _with_family({}, words, index)):
+        # "诊断证明", "职业病诊断书": no item is called that, but these items' names contain
+        # the words.
         return Names(family, "family")
     if is_latin(full):
         hit = index.latin.get(full)
         return Names(dict.fromkeys(hit, 0.9), "latin") if hit else Names({}, "none")
     scores = _fuzzy(stem, index)
-    if (not scores or max(scores.values()) < EXACT) and (tail := _without_preamble(full)):
-        shorter = names_of(tail, index)  # 村里开的出生证明 -> 出生证明
-        if shorter.how not in ("none", "fuzzy"):
-            return shorter
+    if not scores or max(scores.values()) < EXACT:
+        for tail, sure in _tails(full, index):
+            shorter = names_of(tail, index)  # 村里开的出生证明 -> 出生证明
+            if shorter.how not in ("none", "fuzzy"):
+                found_ = _issued_by(full[: len(full) - len(tail)], shorter, index)
+                if sure:
+                    return found_
+                # Words before a known name may be a qualifier or a typo (非正長死亡证明):
+                # the items are offered, never surely named.
+                return Names({n: min(s, 0.85) for n, s in found_.scores.items()}, "tail")
     return Names(scores, "fuzzy" if scores else "none")
 
 
-def _without_preamble(full: str) -> str:
-    """The certificate's name after who issues it or whose it is: 单位开的离职证明 -> 离职证明,
-    孩子的出生证明 -> 出生证明 ('' when there is no such preamble)."""
+def _tails(full: str, index: Index) -> list[tuple[str, bool]]:
+    """The name without words before it, and whether those words are surely a preamble: after
+    开的 / 的 (sure), or the longest ending that is a name the list or the thesaurus knows
+    (领养体检证明 -> 体检证明: not sure)."""
+    out = []
     for mark in ("开的", "出的", "的"):
         at = full.rfind(mark)
         if at >= 0 and len(full) - at - len(mark) >= 2:
-            return full[at + len(mark) :]
-    return ""
+            out.append((full[at + len(mark) :], True))
+            break
+    for start in range(1, len(full) - 2):
+        tail = full[start:]
+        if tail in index.thesaurus.names or index.exact.get(tail):
+            out.append((tail, False))
+            break
+    return out
+
+
+def _issued_by(preamble: str, found: Names, index: Index) -> Names:
+    """村里开的X: of the items X may mean, those issued by a village committee, if any."""
+    wanted = [keys for mark, keys in ISSUER_MARKS.items() if mark in preamble]
+    if not wanted:
+        return found
+    chosen = {}
+    for n, s in found.scores.items():
+        said = index.items.names[n] + str(index.items.value(n, "issuer"))
+        if all(any(k in said for k in keys) for keys in wanted):
+            chosen[n] = s
+    return Names(chosen, found.how) if chosen else found
 
 
 def _licence(full: str, index: Index) -> int | None:

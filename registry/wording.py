@@ -13,10 +13,10 @@ NEXT_STEPS = (
     ("直接取消", "不用再开这个证明，窗口不能再要。"),
     ("告知承诺制", "签一份告知承诺书即可，不用再开证明。"),
     ("申请人书面承诺", "写一份书面承诺（声明）即可，不用再开证明。"),
-    ("部门间核查", "窗口应自己向{issuer}核实，不能让您跑。"),
+    ("部门间核查", "窗口应自己向有关部门核实，不能让您跑。"),
     ("数据共享", "窗口应通过部门间的信息共享自己查，不用您开证明。"),
-    ("现有证照核验", "出示您已有的证件（{documents}）即可，不用再开证明。"),
-    ("调整开具单位", "这个证明改由别的单位出具或查询（{detail}），原来的单位不再开。"),
+    ("现有证照核验", "出示您已有的证件即可，不用再开证明。"),
+    ("调整开具单位", "原来开这个证明的单位不再开；确需的，改由别的单位出具或查询。"),
 )
 UNLISTED_STEP = "不用去开：清单之外的证明一律不得索要。窗口坚持要的，可以投诉。"
 OTHER_MATTER_STEP = "办这件事不用提供这个证明。窗口坚持要的，可以投诉。"
@@ -39,19 +39,11 @@ def next_step(cert: Certificate) -> str:
         return f"按要求提供即可：这个证明由{issuer}开具。"
     methods = cert.replacement_methods or [m for m, _ in NEXT_STEPS if m in cert.replacement]
     extra = detail(cert)
+    said = f"具体办法：{extra}。" if extra and extra not in methods else ""
     for method, step in NEXT_STEPS:
         if method in methods:
-            return step.format(
-                issuer=_issuer_to_ask(cert),
-                documents=extra or "身份证、户口簿等",
-                detail=extra or "见下方说明",
-            )
-    return "不用再开这个证明：窗口应按取消后的办法办理。" + (f"（{extra}）" if extra else "")
-
-
-def _issuer_to_ask(cert: Certificate) -> str:
-    extra = detail(cert)
-    return extra if extra and len(extra) <= 40 else (cert.issuer or "有关部门")
+            return step + said
+    return "不用再开这个证明：窗口应按取消后的办法办理。" + said
 
 
 def explain_retained(cert: Certificate, matter: str, lookalikes: list[str]) -> str:

@@ -527,12 +527,6 @@ async def test_matter_guide_on_a_past_date(client):
     assert twin(r.text) == "/api/v1/matter?" + urlencode({"name": BIRTH, "on": day})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the seed lists 生育服务证（新生儿出生登记） for 新生儿出生登记, "
-    "not for 新生儿出生登记（落户）, and the guide keeps the two wordings apart "
-    "(so its 新生儿出生登记 page shows 可以要求 0 项)",
-)
 async def test_birth_registration_guide_lists_the_abolished_birth_permit(client):
     page = await client.get("/matter", params={"name": BIRTH})
     refused = htmllib.unescape(page.text).split('id="refused-title"')[1]

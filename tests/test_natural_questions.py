@@ -8,7 +8,6 @@ None). "answerable" cases have a definite answer; the rest must ask back (needs_
 point elsewhere. The acceptance bar of issue 12 is held here too: no answer tells the asker a
 retained certificate may not be demanded for one of its own matters, no unsafe answer, and at
 least 70 % of answerable questions answered directly."""
-# ruff: noqa: E501  (one question a line)
 
 from __future__ import annotations
 
@@ -90,9 +89,9 @@ OTHER_CASES = [
     ("困难证明", "请律师", "retained", None),
     ("身份证", None, "out_of_scope", None),
     ("户口本", None, "out_of_scope", None),
-    # The village one is abolished for 出国, but the police one is kept for "法律法规要求…的从业/资格
-    # 事项", a matter worded too broadly to rule 出国 out: ask.
-    ("良民证", "出国", "needs_matter", None),
+    # The village one is abolished for 出国 (a matter it names); the police one is kept only for
+    # "法律法规要求…的从业/资格事项", which shares no word with 出国: the specific decision answers.
+    ("良民证", "出国", "abolished", "QT-005"),
     ("良民证", "村里开的", None, None),  # any safe answer
     ("准生证", "上户口", "abolished", None),
     ("单身证明", "登记结婚", None, None),  # any safe answer

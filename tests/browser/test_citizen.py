@@ -226,7 +226,14 @@ async def test_corrected_form_files_on_the_next_submit(page: Page) -> None:
 async def test_retained_certificate(page: Page, shot: Shot) -> None:
     await open_home(page, shot)
     await search(page, shot, "出生医学证明", "03-birth-certificate")
-    await verdict_is(page, "可以要求", "出生医学证明")
+    # Kept for one matter only: the page asks which, and the choice answers.
+    await expect(page.locator("h1")).to_have_text("要看您办什么事")
+    async with page.expect_navigation():
+        await page.get_by_role("link", name=re.compile("新生儿出生登记（落户）")).click()
+    await shot(page, "03-birth-certificate-matter")
+    await expect(page.locator("h1")).to_have_text("可以要求（办理 新生儿出生登记（落户） 时）")
+    await expect(page.locator(".answer h2 a")).to_have_text("出生医学证明")
+    await assert_chinese_renders(page)
     await expect(page.get_by_role("link", name=re.compile("我要投诉"))).to_have_count(0)
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import pytest
 from playwright.async_api import Page, expect
 
 if TYPE_CHECKING:
@@ -70,11 +69,6 @@ async def test_matter_guide_from_the_home_page(
         assert opened.problems == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the seed lists 生育服务证（新生儿出生登记） for 新生儿出生登记, "
-    "not for 新生儿出生登记（落户）, and the guide keeps the two wordings apart",
-)
 async def test_birth_registration_guide_lists_the_abolished_birth_permit(
     new_page: Callable[[str], AbstractAsyncContextManager[OpenedPage]], shot: Shot
 ) -> None:
