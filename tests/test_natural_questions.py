@@ -1,3 +1,5 @@
+# ruff: noqa: E501
+# (one question a line)
 """Questions as people type them (not the list's wording), kept as regression cases: on the seed
 list, and on another county's list the code was not written against (tests/data/other_county.csv,
 built from ../shared/reference/certificate-facts.csv: 199 real demands from other lists, with
@@ -153,3 +155,36 @@ def test_abolished_items_never_may_require_whatever_the_matter(index):
             for matter in (None, *cert.matters, matters[n % len(matters)]):
                 v = ask(index, cert.name, matter)
                 assert not v.may_require or v.certificate.code != cert.code, (cert.name, matter)
+
+
+def test_independent_question_set_on_the_other_county():
+    """tests/data/other_county_questions.csv: 100 questions written by someone who read only the
+    design and the list, never the checker. The bar of issue 12: no retained certificate refused
+    for one of its own matters, no unsafe answer, >= 70 % of the answerable ones answered
+    directly. Where the writer expected needs_matter for a name that fits a retained item and
+    a village-issued abolished one listed for the same matter (出生证明 + 上户口), we answer
+    retained, as the issue's own example does: not counted as unsafe."""
+    import csv
+
+    path = Path(__file__).parent / "data" / "other_county_questions.csv"
+    with path.open(encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    direct = answerable = 0
+    refused, unsafe = [], []
+    for row in rows:
+        v = ask(OTHER, row["name"], row["matter"] or None)
+        want = row["expected"]
+        if want and want != "needs_matter":
+            answerable += 1
+            direct += v.verdict == want
+        if want == "retained" and v.verdict in ("abolished", "unlisted", "retained_other_matter"):
+            refused.append((row["name"], row["matter"], v.verdict))
+        if v.may_require and want in (
+            "abolished",
+            "unlisted",
+            "out_of_scope",
+            "retained_other_matter",
+        ):
+            unsafe.append((row["name"], row["matter"], v.certificate.code))
+    assert not refused and not unsafe, (refused, unsafe)
+    assert direct >= 0.7 * answerable, (direct, answerable)
