@@ -224,8 +224,10 @@ def warm_up(base: str) -> float:
     return time.perf_counter() - start
 
 
-def verify(base: str) -> int:
-    """Every distinct path answers 200 with the expected verdict (and certificate)."""
+def verify(base: str, *, exact: bool = True) -> int:
+    """Every distinct path answers 200 with the expected verdict (and certificate). On the
+    synthetic list (exact=False) its generated look-alikes may change which items a name fits,
+    so only safety is held: may_require only where the seed's answer is retained."""
     seen: set[str] = set()
     bad = []
     for _, name, matter, verdict, code in MIX:
@@ -236,7 +238,11 @@ def verify(base: str) -> int:
         status, body = get_json(base + path, 60)
         cert = body.get("certificate") or {}
         got_code = cert.get("code") if isinstance(cert, dict) else None
-        if status != 200 or body.get("verdict") != verdict or (code and got_code != code):
+        if exact:
+            wrong = body.get("verdict") != verdict or (code and got_code != code)
+        else:
+            wrong = bool(body.get("may_require")) and verdict != "retained"
+        if status != 200 or wrong:
             bad.append(f"{path} ({name!r}, {matter!r}): {status} {body.get('verdict')} "
                        f"{got_code}, expected {verdict} {code}")  # fmt: skip
     if bad:
@@ -400,7 +406,7 @@ def run_dataset(
               flush=True)  # fmt: skip
         build = warm_up(app)
         after_build = memory_mb(pid)
-        distinct = verify(app)
+        distinct = verify(app, exact=label == "seed")
         print(
             f"[{label}] index built in {build:.1f} s, RSS {after_build['VmRSS']:.0f} MB; "
             f"{distinct} distinct questions answer as expected",

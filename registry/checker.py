@@ -250,7 +250,7 @@ def _matter_as_name(q: Question, hits: list[str], index: Index) -> Verdict:
         explanation=w.explain_matter_as_name(q.name.strip()[:50], bool(choices)),
         next_step=w.NEEDS_MATTER_STEP if choices else w.UNLISTED_STEP,
         guide_url=w.guide_url(q.name.strip(), q.on or ""),
-        complaint_url=None if choices else _complaint(q, q.name.strip()),
+        complaint_url=_complaint(q, q.name.strip()),
     )
 
 

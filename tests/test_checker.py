@@ -7,13 +7,15 @@ import datetime as dt
 import unicodedata
 from urllib.parse import parse_qsl, urlsplit
 
+import msgspec
 import opencc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry import matters, transfer, vocab
+from registry import matters, transfer, views, vocab
 from registry.checker import OTHER_MATTER, Index, Question, decide, levenshtein, similarity
+from registry.errors import InvalidInput
 from registry.models import Status
 from registry.settings import PROJECT_ROOT
 from registry.textnorm import compact, core, is_latin
@@ -130,7 +132,7 @@ def test_decide(case, name, matter, verdict, code):
         assert v.certificate is None
     if verdict in ("retained", "abolished", "retained_other_matter", "unlisted"):
         assert v.explanation.startswith("可以要求" if v.may_require else ("不得要求", "清单上没有"))
-    assert (v.complaint_url is None) is (v.may_require or bool(v.choices and not v.other_url))
+    assert (v.complaint_url is None) is v.may_require  # every "false" offers a complaint
     assert v.next_step
 
 
@@ -316,3 +318,23 @@ def test_retained_with_an_unlisted_matter_never_may_require(name, matter):
         reading = INDEX.read(matter)
         best = max(matters.score(reading, m) for m in INDEX.matters_of(v.certificate.code))
         assert best >= matters.CONFIDENT, (name, matter)
+
+
+@PROPERTY
+@given(
+    name=st.text(max_size=120),
+    matter=st.none() | st.text(max_size=120),
+    department=st.none() | st.text(max_size=20),
+)
+def test_no_input_breaks_the_answer(name, matter, department):
+    """What the API does with any query: a 4xx (InvalidInput) for bad input, else an answer
+    that encodes; never an exception (a 5xx). The HTTP layer is walked in test_input_boundary
+    and by schemathesis (tests/browser/test_api_fuzz.py)."""
+    try:
+        question, _ = views.parse_question(name, matter, department, None)
+    except InvalidInput:
+        return
+    v = decide(question, INDEX)
+    assert msgspec.json.decode(msgspec.json.encode(v))["verdict"] == v.verdict
+    if v.may_require:
+        assert_confident_pair(question.name, question.matter, v)

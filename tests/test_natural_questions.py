@@ -1,5 +1,3 @@
-# ruff: noqa: E501
-# (one question a line)
 """Questions as people type them (not the list's wording), kept as regression cases: on the seed
 list, and on another county's list the code was not written against (tests/data/other_county.csv,
 built from ../shared/reference/certificate-facts.csv: 199 real demands from other lists, with

@@ -115,7 +115,12 @@ def _json_strings(value, key: str = ""):
 
 
 # Routes that answer only a question.
-QUERIES = {"/check": "?name=良民证", "/api/v1/check": "?name=良民证&matter=就业"}
+QUERIES = {
+    "/check": "?name=良民证",
+    "/api/v1/check": "?name=良民证&matter=就业",
+    "/matter": "?name=户口投靠",  # the matter of the item edited below
+    "/api/v1/matter": "?name=户口投靠",
+}
 
 
 async def public_urls(app, conn) -> list[str]:
