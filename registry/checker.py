@@ -87,7 +87,7 @@ def decide(q: Question, index: Index) -> Verdict:
         q = msgspec.structs.replace(q, matter=said)  # 收入证明（低保）: the matter in brackets
     if names.how == "licence":
         return _out_of_scope(q, index, next(iter(names.scores)))
-    if names.how in ("none", "fuzzy", "tail") and names.best < CONFIDENT:
+    if names.how == "tail" or (names.how in ("none", "fuzzy") and names.best < CONFIDENT):
         return _not_found(q, names, index)
     return _judge(q, names, index)
 

@@ -202,9 +202,9 @@ def names_of(name: str, index: Index) -> Names:
                 found_ = _issued_by(full[: len(full) - len(tail)], shorter, index)
                 if sure:
                     return found_
-                # Words before a known name may be a qualifier or a typo (非正長死亡证明):
-                # the items are offered, never surely named.
-                return Names({n: min(s, 0.85) for n, s in found_.scores.items()}, "tail")
+                # Words before a known name may change what it is (亲子关系证明 is no 关系证明)
+                # or be a typo (非正長死亡证明): the items are only offered.
+                return Names({n: min(s, 0.75) for n, s in found_.scores.items()}, "tail")
     return Names(scores, "fuzzy" if scores else "none")
 
 
