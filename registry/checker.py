@@ -332,7 +332,8 @@ def _verdict(
 ) -> Verdict:
     cert = index.cert(n)
     if kind is VerdictKind.ABOLISHED:
-        text, step = w.explain_abolished(cert), w.next_step(cert)
+        text = index.memo("explain", n, lambda: w.explain_abolished(cert))
+        step = index.memo("step", n, lambda: w.next_step(cert))
     else:
         asked = None if compact(q.matter or "") in OTHER_WORDS else q.matter
         text, step = w.explain_other_matter(cert, asked), w.OTHER_MATTER_STEP
@@ -351,9 +352,10 @@ def _verdict(
 def _others(code: str, names: Names, index: Index) -> list[Candidate]:
     scores = dict(names.scores)
     if names.best < 1.0:  # matched loosely: show the look-alikes too
-        stem = core(index.items.names[bisect_left(index.codes, code)])
-        for n, s in lookalikes(stem, index).items():
-            scores.setdefault(n, min(s, names.best - 0.01))
+        n = bisect_left(index.codes, code)
+        alike = index.memo("alike", n, lambda: lookalikes(core(index.items.names[n]), index))
+        for k, s in alike.items():
+            scores.setdefault(k, min(s, names.best - 0.01))
     return [c for c in _candidates(scores, index) if c.code != code]
 
 

@@ -9,6 +9,8 @@ import re
 from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
+from collections.abc import Callable
+from typing import TypeVar
 
 from rapidfuzz.distance import Levenshtein
 
@@ -20,6 +22,8 @@ from registry.models import Certificate
 from registry.textnorm import bigrams, compact, core, is_latin, pinyin
 from registry.verdicts import Names
 from registry.vocab import EMPTY, Vocabulary
+
+T = TypeVar("T")
 
 EXACT = 0.9  # scores from here up come from a name, alias, normalised form or pinyin key
 CONFIDENT = 0.8  # fuzzy similarity from which a match counts as the item meant
@@ -89,6 +93,8 @@ class Index:
         self.official = key_table(official, small=small)
         # Items asked about come again and again: each built once (a Certificate costs ~14 us).
         self._certs: dict[int, Certificate] = {}
+        self._memo: dict[tuple[str, int], object] = {}
+        self._families: dict[str, tuple[int, ...]] = {}
         # Matters: normalised official wording -> (its text as the list writes it, items).
         by_matter: dict[str, list[int]] = defaultdict(list)
         self.matter_text: dict[str, str] = {}
@@ -110,6 +116,25 @@ class Index:
         for i, lic in enumerate(vocab.licences):
             for label in (lic.name, *lic.aliases):
                 self.licences.setdefault(compact(label), i)
+
+    def memo(self, kind: str, n: int, make: Callable[[], T]) -> T:
+        """What is worked out once per item (its look-alikes, its next step …), kept."""
+        key = (kind, n)
+        if key not in self._memo:
+            if len(self._memo) >= 4 * CERT_MEMO:
+                self._memo.clear()
+            self._memo[key] = make()
+        return self._memo[key]  # type: ignore[return-value]
+
+    def family(self, stem: str) -> tuple[int, ...]:
+        """family_of(stem), kept: the stems of the list's own names come again and again,
+        whatever spelling led to them."""
+        found = self._families.get(stem)
+        if found is None:
+            if len(self._families) >= CERT_MEMO:
+                self._families.clear()
+            found = self._families[stem] = family_of(stem, self)
+        return found
 
     def cert(self, n: int) -> Certificate:
         """Item n as a Certificate, shared read-only: never change what this returns."""
@@ -263,19 +288,28 @@ def _thesaurus_names(full: str, stem: str, index: Index) -> dict[int, float]:
 def _with_family(scores: dict[int, float], stem: str, index: Index) -> dict[int, float]:
     """Add the look-alikes whose names contain the words asked (经济困难证明 -> 家庭经济困难证明
     for 学生资助): a name that fits items of different statuses must ask which is meant."""
+    for n in index.family(stem):
+        if len(scores) >= MAX_FAMILY:
+            break
+        scores.setdefault(n, 0.9)
+    return scores
+
+
+def family_of(stem: str, index: Index) -> tuple[int, ...]:
+    """Items whose names' cores contain stem (two characters at least), in label order."""
     if len(stem) < 2:
-        return scores
+        return ()
     postings = [index.grams.get(g, ()) for g in bigrams(stem)]
     rarest = min(postings, key=len)
     if len(rarest) > 20 * MAX_FAMILY:
-        return scores
+        return ()
+    found: dict[int, None] = {}
     for label_no in rarest:
-        n = index.owners[label_no]
-        if n not in scores and stem in index.stems[label_no]:
-            scores[n] = 0.9
-            if len(scores) >= MAX_FAMILY:
+        if stem in index.stems[label_no]:
+            found[index.owners[label_no]] = None
+            if len(found) >= MAX_FAMILY:
                 break
-    return scores
+    return tuple(found)
 
 
 def _fuzzy(stem: str, index: Index) -> dict[int, float]:

@@ -24,11 +24,13 @@ def simplify(text: str) -> str:
     return _t2s.convert(text).strip().lower()
 
 
+@lru_cache(maxsize=65536)
 def compact(text: str) -> str:
     """simplify() without spaces or punctuation: the form names are compared in."""
     return _PUNCT.sub("", simplify(text))
 
 
+@lru_cache(maxsize=65536)
 def core(text: str) -> str:
     """The name without bracketed parts and without the 证明/证明书/证 suffix."""
     s = _PUNCT.sub("", _BRACKETS.sub("", simplify(text)))
