@@ -75,11 +75,14 @@ class Index:
                 full, stem = compact(label), core(label)
                 exact[full].append(n)
                 cores[stem].append(n)
-                for text in {full, stem, compact(_BRACKETS.sub("", label))}:
+                # Big lists keep the keys people use most: sound-alikes and the pinyin of a
+                # name without its brackets only up to PHRASE_PINYIN_LIMIT items (memory).
+                texts = {full, stem, compact(_BRACKETS.sub("", label))} if phrase else {full, stem}
+                for text in texts:
                     for key in pinyin(text, phrase=phrase) + (pinyin(text) if phrase else ()):
                         if len(key) >= 3:
                             latin[key].append(n)
-                    if said := sounds.sound(text, self.readings):
+                    if phrase and (said := sounds.sound(text, self.readings)):
                         heard[said].append(n)
                 label_no = len(self.stems)
                 self.stems.append(stem)
@@ -172,6 +175,8 @@ PAPER_ENDINGS = (
     "证明材料", "证明文件", "证明书", "证明信", "通知书", "证明", "材料", "声明", "意见", "证",
     "书", "函", "表", "单",
 )  # fmt: skip
+# Words that end a preamble before the certificate's name: 单位开的X, 派出所要我开X, 孩子的X.
+PREAMBLE_MARKS = ("开的", "出的", "要我开", "让我开", "叫我开", "开一份", "开一个", "开个", "的")
 # Who issued it, as people say it (村里开的 …): items whose name or issuer say the same.
 ISSUER_MARKS = {
     "村": ("村", "居民委员会", "居委"),
@@ -238,7 +243,7 @@ def _tails(full: str, index: Index) -> list[tuple[str, bool]]:
     开的 / 的 (sure), or the longest ending that is a name the list or the thesaurus knows
     (领养体检证明 -> 体检证明: not sure)."""
     out = []
-    for mark in ("开的", "出的", "的"):
+    for mark in PREAMBLE_MARKS:
         at = full.rfind(mark)
         if at >= 0 and len(full) - at - len(mark) >= 2:
             out.append((full[at + len(mark) :], True))
