@@ -33,6 +33,7 @@ from registry.routes import (
     office,
     public,
     staff,
+    tracking,
     transparency,
     vocabulary,
 )
@@ -96,6 +97,7 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
             public.router,
             api.router,
             complaints.router,
+            tracking.router,
             staff.router,
             admin.router,
             office.router,

@@ -1,5 +1,6 @@
 """The matter guide: "办理 X 时：可以要求 …（保留）；不得要求 …（已取消，改为 …）". Pure: reads a
-checker index (registry.checker.Index), which it only needs as a type."""
+checker index (registry.nameindex.Index, which registry.checker re-exports), which it only needs
+as a type: imported from nameindex, not checker, since checker imports this module (no cycles)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from registry import wording as w
 from registry.models import Status
 
 if TYPE_CHECKING:
-    from registry.checker import Index
+    from registry.nameindex import Index
 
 
 class GuideItem(msgspec.Struct, kw_only=True):

@@ -7,17 +7,8 @@ import datetime as dt
 import asyncpg
 
 from registry import clock
+from registry.queries.ratelimits import HIT
 
-# Count one hit in the current fixed window of `window` seconds when `when` holds; returns
-# hits, window_start (no row when `when` is false). Also used as a CTE by the filing statement
-# (queries/complaints.py), which counts nothing for a replay or a redraw.
-HIT = """
-    INSERT INTO rate_limits (bucket, window_start, hits)
-    SELECT {bucket}, to_timestamp(floor(extract(epoch FROM now()) / {window}) * {window}), 1
-    WHERE {when}
-    ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
-    RETURNING hits, window_start
-"""
 # Windows this old can no longer count against anyone (housekeeping deletes them).
 KEEP_SECONDS = 86400
 

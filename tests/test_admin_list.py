@@ -7,10 +7,9 @@ import re
 
 import httpx
 
-from registry import clock, transfer
+from registry import clock, list_forms, transfer
 from registry.models import Certificate, Status
 from registry.queries import certificates as cq
-from registry.routes import list_forms
 from tests.staff_helpers import DEPT_A, csrf, login, make_user, post_form
 
 TODAY = clock.today()  # China's date, as the app's forms use

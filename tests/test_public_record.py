@@ -11,12 +11,11 @@ from html.parser import HTMLParser
 import httpx
 import pytest
 
-from registry import clock, transfer
+from registry import clock, list_forms, transfer
 from registry.app import list_changed
 from registry.models import Certificate, Status
 from registry.queries import certificates as cq
 from registry.queries import imports as iq
-from registry.routes import list_forms
 from tests.staff_helpers import csrf, login, make_user, post_form
 
 TODAY = clock.today()

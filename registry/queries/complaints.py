@@ -7,9 +7,9 @@ from typing import NamedTuple
 
 import asyncpg
 
-from registry import ratelimit
 from registry.db import many
 from registry.models import NewComplaint, TimelineEvent
+from registry.queries.ratelimits import HIT
 
 
 async def find_by_key(conn: asyncpg.Connection, key: str) -> asyncpg.Record | None:
@@ -30,7 +30,7 @@ FILE_SQL = f"""
             SELECT reference, request_hash, status, classification, reply_due
             FROM complaints WHERE idempotency_key = $15
         ), hit AS ({
-    ratelimit.HIT.format(
+    HIT.format(
         bucket="$25",
         window="$26::int",
         when="$25::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM prior WHERE request_hash = $16)",

@@ -13,11 +13,11 @@ from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect
 
 from registry import auth, clock, sheetproc, transfer
+from registry import list_forms as lf
 from registry.models import LEGAL_BASIS_LEVELS, REPLACEMENT_METHODS, FieldError, Status
 from registry.queries import certificates as cq
 from registry.queries import imports as iq
-from registry.routes import list_forms as lf
-from registry.routes.staff import page, page_number, user_of
+from registry.staffpages import page, page_number, user_of
 
 Req = Request[Any, Any, Any]
 PAGE = 50

@@ -11,7 +11,9 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from registry import clock, complaints, views
 from registry.checker import MatterGuide, Verdict
+from registry.client import client_address, limit
 from registry.errors import InvalidInput, NotFound, error_responses
+from registry.filing import submit
 from registry.lookup import Lookup
 from registry.models import (
     CertificateDetail,
@@ -25,7 +27,6 @@ from registry.models import (
 )
 from registry.queries import certificates as q
 from registry.queries import departments as dq
-from registry.routes.complaints import client_address, limit, submit
 from registry.web import render_page
 
 Req = Request[Any, Any, Any]

@@ -13,7 +13,7 @@ from litestar.response import Redirect
 from registry import audit, auth, clock, deadlines, inputguard, workdays
 from registry.queries import deadlines as q
 from registry.queries import office as oq
-from registry.routes.staff import page, user_of
+from registry.staffpages import page, user_of
 
 Req = Request[Any, Any, Any]
 YEARS = range(2004, 2101)

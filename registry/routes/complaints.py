@@ -1,9 +1,8 @@
-"""The complaint form and receipt; submit() also serves the JSON API. The tracking page and the
-complainant's rating (routes/tracking.py) are served by this module's router."""
+"""The complaint form and receipt. Filing itself (registry/filing.py) is shared with the JSON
+API; the tracking page and the complainant's rating have their own router (routes/tracking.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Any
 
@@ -13,18 +12,13 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 
-from registry import clock, complaints, inputguard, views
-from registry.checker import Question
+from registry import clock, complaints, inputguard
+from registry.client import TooManyRequests, limit
 from registry.errors import InvalidInput, db_unreachable
-from registry.lookup import Lookup
-from registry.models import ComplaintIn, ContactIn, FieldError, Receipt
-from registry.queries import complaints as cq
+from registry.filing import submit
+from registry.models import ComplaintIn, ContactIn, FieldError
 from registry.queries import departments as dq
-from registry.routes.client import TooManyRequests, client_address, limit
-from registry.routes.tracking import rate, track, track_form
-from registry.settings import Settings
 from registry.web import csrf_cookie, csrf_matches, new_csrf_token, render_page
-from registry.workdays import Overrides
 
 Req = Request[Any, Any, Any]
 FORM_FIELDS = (
@@ -41,71 +35,6 @@ FORM_FIELDS = (
     "contact_email",
 )
 RECEIPT_COOKIE = "receipt"
-
-
-async def department_codes(request: Req) -> set[str]:
-    """Department codes, kept per worker until the list changes (they change with it)."""
-    codes: set[str] | None = request.app.state.get("department_codes")
-    if codes is None:
-        async with request.app.state.pool.acquire() as conn:
-            codes = {d.code for d in await dq.list_departments(conn)}
-        request.app.state.department_codes = codes
-    return codes
-
-
-async def deadlines(request: Req, today: dt.date) -> tuple[dt.date, dt.date]:
-    """Today's (accept by, reply by), worked out once a day per worker from the office's
-    calendar corrections, which are kept until the calendar changes (NOTIFY)."""
-    state = request.app.state
-    overrides: Overrides | None = state.get("calendar_overrides")
-    if overrides is None:
-        async with state.pool.acquire() as conn:
-            overrides = await cq.calendar_overrides(conn)
-        state.calendar_overrides = overrides
-        state.deadlines = None  # worked out from the calendar just replaced
-    cached: tuple[dt.date, tuple[dt.date, dt.date]] | None = state.get("deadlines")
-    if cached is None or cached[0] != today:
-        cached = state.deadlines = (today, complaints.deadlines(today, overrides))
-    return cached[1]
-
-
-async def submit(request: Req, raw: ComplaintIn, key: str | None) -> tuple[Receipt, bool]:
-    """Validate, classify against the list in force on the demand date, file once. A valid
-    filing is counted against the client's rate limit in the filing statement itself (an exact
-    replay of an earlier filing is answered there, limit or not, and counts nothing); an
-    invalid one is counted on its own, so invalid submissions are limited too."""
-    settings: Settings = request.app.state.settings
-    pool = request.app.state.pool
-    result = complaints.validate(raw, await department_codes(request), clock.today())
-    if isinstance(result, list):
-        await limit(request, "file", settings.filing_limit)
-        raise InvalidInput(result, status=422)
-    # Classified against the list in force on the demand date; on a large list another date is
-    # answered by the worker's child process, never by loading that index here.
-    question = Question(name=result.certificate_name, matter=result.matter)
-    lookup: Lookup = request.app.state.lookup
-    verdict = await views.check(pool, lookup, question, result.demanded_on, client_address(request))
-    hits, window = settings.filing_limit
-    rate = (f"file:{client_address(request)}", hits, window)
-    due = await deadlines(request, clock.today())
-    async with pool.acquire() as conn:
-        try:
-            return await complaints.file_complaint(
-                conn,
-                result,
-                verdict,
-                key=key,
-                secret=settings.secret_key,
-                rate=rate,
-                due=due,
-                public_url=settings.public_url,
-            )
-        except complaints.RateLimited as exc:
-            raise TooManyRequests(headers={"retry-after": str(exc.retry_after)}) from exc
-        except complaints.IdempotencyConflict as exc:
-            raise InvalidInput(
-                [FieldError("Idempotency-Key", "这个幂等键已用于另一份不同的投诉")], status=422
-            ) from exc
 
 
 def form_to_input(form: dict[str, str]) -> ComplaintIn:
@@ -263,5 +192,5 @@ router = Router(
     include_in_schema=False,
     path="/",
     opt={"policy": "public"},
-    route_handlers=[new, create, receipt, track_form, track, rate],
+    route_handlers=[new, create, receipt],
 )

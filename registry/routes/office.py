@@ -11,7 +11,7 @@ from litestar.response import Redirect
 from registry import audit, auth
 from registry.models import ROLE_LABELS
 from registry.queries import office as q
-from registry.routes.staff import page, page_number, user_of
+from registry.staffpages import page, page_number, user_of
 
 Req = Request[Any, Any, Any]
 PAGE = 100

@@ -12,11 +12,11 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from registry import clock, public_record, transfer, views
 from registry.checker import OTHER_MATTER
+from registry.client import client_address
 from registry.errors import InvalidInput, NotFound
 from registry.models import FieldError, Status
 from registry.queries import certificates as q
 from registry.queries import departments as dq
-from registry.routes.complaints import client_address
 from registry.web import PageCache, render_page
 
 Req = Request[Any, Any, Any]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import MediaType, Request, Response, Router, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.datastructures import Cookie
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect
-from litestar.utils.scope.state import ScopeState
 
 from registry import audit, auth, clock, inputguard, ratelimit, workflow
+from registry.client import client_address
 from registry.models import (
     EVENT_TITLES,
     Classification,
@@ -22,56 +22,16 @@ from registry.models import (
 )
 from registry.queries import complaints as q
 from registry.queries import departments as dq
-from registry.routes.complaints import client_address
-from registry.web import csrf_cookie, render_page
+from registry.staffpages import page, page_number, user_of
+from registry.web import csrf_cookie
 
 Req = Request[Any, Any, Any]
 PAGE = 50
-MAX_PAGE = 10_000  # OFFSET is a bigint: a page number from the URL must not overflow it
-
-
-def user_of(request: Req) -> StaffUser:
-    user: StaffUser | None = request.scope.get("state", {}).get("staff_user")
-    assert user is not None, "policy_guard runs first"
-    return user
-
-
-def page_number(page_no: int) -> int:
-    """Every staff list's page number, as given in the URL, clamped to what can exist."""
-    return max(1, min(page_no, MAX_PAGE))
 
 
 def scope_of(user: StaffUser) -> str | None:
     """A department sees only complaints routed to it; the office sees all."""
     return user.department_code if user.role is Role.DEPARTMENT else None
-
-
-def page(
-    request: Req,
-    template: str,
-    status: int = 200,
-    headers: dict[str, str] | None = None,
-    **context: Any,
-) -> Response[bytes]:
-    user = request.scope.get("state", {}).get("staff_user")
-    context.setdefault("user", user)
-    token = ScopeState.from_scope(request.scope).csrf_token
-    token = token if isinstance(token, str) else ""
-    cookies = []
-    bound = auth.csrf_token_for(request) if user is not None else None
-    if bound and token != bound:  # a planted or lost csrftoken cookie: this session's again
-        token = bound
-        cookies.append(csrf_cookie(request, bound))
-    context.setdefault("csrf_token", token)
-    context.setdefault("flash", request.query_params.get("msg", "")[:200])
-    html = render_page(request, template, **context)
-    return Response(
-        html.encode(),
-        status_code=status,
-        media_type=MediaType.HTML,
-        headers={"cache-control": "no-store", **(headers or {})},
-        cookies=cookies,
-    )
 
 
 def session_cookie(request: Req, value: str, max_age: int | None) -> Cookie:

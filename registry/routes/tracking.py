@@ -1,19 +1,19 @@
 """The tracking page, and the complainant's own satisfaction rating from it (the reference and
-access code are the credential). Served by routes/complaints.py's router."""
+access code are the credential)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import MediaType, Request, Response, get, post
+from litestar import MediaType, Request, Response, Router, get, post
 from litestar.datastructures import Cookie
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 
 from registry import complaints, inputguard, workflow
+from registry.client import TooManyRequests, limit
 from registry.models import ComplaintPublic
-from registry.routes.client import TooManyRequests, limit
 from registry.web import render_page
 
 Req = Request[Any, Any, Any]
@@ -167,3 +167,11 @@ def _rated(request: Req, reference: str, code: str) -> Redirect:
     )
     url = f"{TRACK_PATH}?reference={reference}&done=rated"
     return Redirect(url, status_code=303, cookies=[cookie])
+
+
+router = Router(
+    include_in_schema=False,
+    path="/",
+    opt={"policy": "public"},
+    route_handlers=[track_form, track, rate],
+)

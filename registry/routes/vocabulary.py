@@ -20,7 +20,7 @@ from litestar.response import Redirect
 from registry import auth, inputguard
 from registry.models import FieldError
 from registry.queries import vocabulary as vq
-from registry.routes.staff import page, page_number, user_of
+from registry.staffpages import page, page_number, user_of
 from registry.vocab import (
     LICENCE_HEADERS,
     TERM_HEADERS,
