@@ -19,10 +19,11 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 
-from registry import auth, errors, housekeeping, outbox, public_record, tasks
+from registry import auth, errors, housekeeping, invalidation, outbox, public_record, tasks
 from registry.db import Pool, create_pool
 from registry.door import CHECK_PATH, LONG_QUERY, AnswerDoor, HostGate, forget_parsed_queries
 from registry.inputguard import InputGuard
+from registry.invalidation import list_changed as list_changed  # tests, routes
 from registry.listen import listen_for_changes
 from registry.lookup import Lookup
 from registry.routes import (
@@ -70,7 +71,12 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
             )
             app.state.pool = own_pool
             if settings.listen_for_changes:
-                listener = listen_for_changes(settings.database_url, on_list_changed(app))
+                # A channel per concern, each dropping only what depends on it (invalidation.py).
+                listener = listen_for_changes(
+                    settings.database_url,
+                    invalidation.handlers(app.state),
+                    partial(invalidation.everything_changed, app.state),
+                )
                 running.append(asyncio.create_task(listener, name="list listener"))
             if settings.send_outbox:
                 transport = outbox.transport_for(settings.smtp_url, settings.home)
@@ -209,22 +215,6 @@ def _headers_only(send: Any) -> Any:
         await send(message)
 
     return wrapped
-
-
-def list_changed(state: State) -> None:
-    """Drop what this worker derived from the list; other workers hear it by NOTIFY."""
-    state.pages.clear()
-    state.lookup.clear()
-    state.pop("departments", None)
-    state.pop("department_codes", None)
-    state.pop("calendar_overrides", None)
-
-
-def on_list_changed(app: Litestar) -> Any:
-    def changed() -> None:
-        list_changed(app.state)
-
-    return changed
 
 
 def app_from_env() -> Litestar:

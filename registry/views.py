@@ -246,7 +246,7 @@ async def matter(
 
 async def departments(state: Any) -> list[Department]:
     """Departments for the verdict page's "who asked" select: the complaint form's list, kept
-    per worker until the list changes (app.list_changed drops it)."""
+    per worker until the departments change (invalidation.departments_changed drops it)."""
     found: list[Department] | None = state.get("departments")
     if found is None:
         async with state.pool.acquire() as conn:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Coroutine
+from typing import Any, NoReturn
 
+from registry import listen
 from registry.db import connect
-from registry.listen import listen_for_changes
+
+
+def listen_for_changes(dsn: str, on_change: Callable[[], Any]) -> Coroutine[Any, Any, NoReturn]:
+    """The listener with one callback for every channel and for each (re)connect."""
+    return listen.listen_for_changes(dsn, {c: on_change for c in listen.CHANNELS}, on_change)
 
 
 async def test_a_committed_change_reaches_the_listener_within_a_second(seeded):
@@ -104,8 +111,6 @@ async def test_a_terminated_listener_is_logged_and_every_worker_hears_the_next_c
 
 async def test_a_hung_heartbeat_is_cut_off_and_the_listener_reconnects(seeded, caplog, monkeypatch):
     import asyncpg
-
-    from registry import listen
 
     monkeypatch.setattr(listen, "HEARTBEAT", 0.1, raising=False)
     monkeypatch.setattr(listen, "TIMEOUT", 0.5, raising=False)

@@ -17,7 +17,7 @@ import pytest
 from registry import clock, lookup, migrate, transfer
 from registry.cli import migrate_and_seed
 from registry.db import SingleConnectionPool, connect
-from registry.listen import listen_for_changes
+from registry.listen import LIST, listen_for_changes
 from registry.queries import vocabulary as vq
 from registry.vocab import LICENCE_HEADERS, TERM_HEADERS, Licence, Term, TermKind
 
@@ -309,7 +309,8 @@ async def test_the_application_role_cannot_delete_or_truncate(embedded, seeded):
 
 async def test_a_vocabulary_change_is_notified_to_every_worker(seeded):
     heard = asyncio.Event()
-    task = asyncio.create_task(listen_for_changes(seeded, heard.set))
+    # The list's channel: the checker's indexes depend on the vocabulary.
+    task = asyncio.create_task(listen_for_changes(seeded, {LIST: heard.set}, heard.set))
     try:
         await asyncio.wait_for(heard.wait(), 5)  # the listener reports once on connect
         for table in ("thesaurus_terms", "licences"):

@@ -10,7 +10,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect
 
-from registry import audit, auth, clock, deadlines, inputguard, workdays
+from registry import audit, auth, clock, deadlines, inputguard, invalidation, workdays
 from registry.queries import deadlines as q
 from registry.queries import office as oq
 from registry.staffpages import page, user_of
@@ -146,8 +146,9 @@ def _saved(moved: list[str]) -> str:
 
 
 def _calendar_changed(request: Req) -> None:
-    # Deadlines use a per-worker copy; this worker drops it now, the others on NOTIFY.
-    request.app.state.pop("calendar_overrides", None)
+    # Deadlines use a per-worker copy; this worker drops it now, the others on NOTIFY
+    # (registry_calendar_changed: the checker's indexes and the cached pages stay).
+    invalidation.calendar_changed(request.app.state)
 
 
 router = Router(
