@@ -14,8 +14,8 @@ from typing import Any
 from registry import listen
 
 # The per-worker copies kept in app.state (set where they are first read).
-DEPARTMENT_KEYS = ("departments", "department_codes")  # views.departments, routes.complaints
-CALENDAR_KEYS = ("calendar_overrides",)  # routes.complaints.deadlines (also resets deadlines)
+DEPARTMENT_KEYS = ("departments", "department_codes")  # views.departments, filing
+CALENDAR_KEYS = ("calendar_overrides",)  # filing.deadlines (also resets deadlines)
 
 
 def list_changed(state: Any) -> None:

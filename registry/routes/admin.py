@@ -12,7 +12,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect
 
-from registry import auth, clock, sheetproc, transfer
+from registry import auth, clock, invalidation, sheetproc, transfer
 from registry import list_forms as lf
 from registry.models import LEGAL_BASIS_LEVELS, REPLACEMENT_METHODS, FieldError, Status
 from registry.queries import certificates as cq
@@ -24,10 +24,8 @@ PAGE = 50
 
 
 def list_changed(request: Req) -> None:
-    """Imported here, not at module level: registry.app imports this module."""
-    from registry.app import list_changed as drop_caches
-
-    drop_caches(request.app.state)
+    """This worker's caches now; the other workers hear the NOTIFY (registry.invalidation)."""
+    invalidation.list_changed(request.app.state)
 
 
 @get("/", opt={"policy": "supervisor"})

@@ -17,7 +17,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect
 
-from registry import auth, inputguard
+from registry import auth, inputguard, invalidation
 from registry.models import FieldError
 from registry.queries import vocabulary as vq
 from registry.staffpages import page, page_number, user_of
@@ -48,10 +48,8 @@ SOURCE_WORDS = {"shipped": "系统默认", "office": "办公室"}
 
 
 def vocabulary_changed(request: Req) -> None:
-    """Imported here, not at module level: registry.app imports this module."""
-    from registry.app import list_changed
-
-    list_changed(request.app.state)
+    """This worker's caches now; the other workers hear the NOTIFY (registry.invalidation)."""
+    invalidation.list_changed(request.app.state)
 
 
 def read_form(data: Mapping[str, Any], fields: Iterable[str]) -> dict[str, str]:
