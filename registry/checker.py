@@ -11,11 +11,11 @@ The index and name look-up are registry.nameindex; the structs registry.verdicts
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from typing import Any
 
 import msgspec
 
+from registry import answers as a
 from registry import matters as mt
 from registry import sounds
 from registry import wording as w
@@ -24,11 +24,9 @@ from registry.models import Status
 from registry.nameindex import (
     CONFIDENT,
     EXACT,
-    MAX_CANDIDATES,
     SHOWN,
     Index,
     levenshtein,
-    lookalikes,
     names_of,
     search,
     similarity,
@@ -68,10 +66,6 @@ __all__ = [
 
 SOUNDS_LIKE = 0.85  # a homophone is offered, never taken
 NEAR = 0.7  # a retained item's matter this close to the one asked: never answer 不得要求
-MAX_CHOICES = 12
-OTHER_WORDS = frozenset(
-    map(compact, ("其他事项", "其他", "其它", "其他事", "办其他事", "别的事", "都不是", "other"))
-)
 CERTIFICATE_ENDINGS = ("证明", "证", "材料", "书", "函", "表", "单", "凭证", "意见", "声明")
 BRACKETED = re.compile(r"[(（\[【〔]([^)）\]】〕]{2,30})[)）\]】〕]")
 # Words every certificate name has: sharing them says nothing.
@@ -81,12 +75,12 @@ NAME_FILLER = frozenset({"证明", "明书", "材料", "情况", "关于", "同�
 def decide(q: Question, index: Index) -> Verdict:
     """The verdict for one question against the list in force on index.on."""
     if not compact(q.name):
-        return _unlisted(q, [], ambiguous=False)
+        return a.unlisted(q, [], ambiguous=False)
     names = names_of(q.name, index)
     if not q.matter and names.how not in ("pinned", "licence") and (said := _bracketed(q.name)):
         q = msgspec.structs.replace(q, matter=said)  # 收入证明（低保）: the matter in brackets
     if names.how == "licence":
-        return _out_of_scope(q, index, next(iter(names.scores)))
+        return a.out_of_scope(q, index, next(iter(names.scores)))
     if names.how == "tail" or (names.how in ("none", "fuzzy") and names.best < CONFIDENT):
         return _not_found(q, names, index)
     return _judge(q, names, index)
@@ -104,11 +98,11 @@ def _judge(q: Question, names: Names, index: Index) -> Verdict:
     asked = compact(q.matter or "")
     if not retained:  # every item the name fits is abolished: the matter changes nothing
         chosen = _abolished_for(q, ranked, index) if asked else top
-        return _verdict(VerdictKind.ABOLISHED, q, chosen, names, index)
-    if asked in OTHER_WORDS:
-        return _verdict(VerdictKind.RETAINED_OTHER_MATTER, q, retained[0], names, index)
+        return a.verdict(VerdictKind.ABOLISHED, q, chosen, names, index)
+    if asked in a.OTHER_WORDS:
+        return a.verdict(VerdictKind.RETAINED_OTHER_MATTER, q, retained[0], names, index)
     if not asked:
-        return _needs_matter(q, _pairs(ranked, None, scores, index), names, index)
+        return a.needs_matter(q, _pairs(ranked, None, scores, index), names, index)
     reading = index.read(q.matter or "")
     pairs = _pairs(ranked, reading, scores, index)
     confident = [p for p in pairs if p.score >= mt.CONFIDENT]
@@ -116,9 +110,9 @@ def _judge(q: Question, names: Names, index: Index) -> Verdict:
     if kept and sure:
         best = max(kept, key=lambda p: (p.score, p.name_score))
         gone = [p.n for p in confident if items.status(p.n) is Status.ABOLISHED]
-        return _retained(q, best, gone, names, index)
+        return a.retained(q, best, gone, names, index)
     if kept:  # the name was a near miss: confirm it through the choices
-        return _needs_matter(q, confident, names, index)
+        return a.needs_matter(q, confident, names, index)
     loose_kept = [
         p
         for p in pairs
@@ -139,11 +133,11 @@ def _judge(q: Question, names: Names, index: Index) -> Verdict:
             or (mt.is_vague(p.matter) and (p.score >= mt.LOOSE or best.score < 0.93))
         ]
         if near:
-            return _needs_matter(q, confident + loose_kept, names, index)
-        return _verdict(VerdictKind.ABOLISHED, q, best.n, names, index, matter=best.matter)
+            return a.needs_matter(q, confident + loose_kept, names, index)
+        return a.verdict(VerdictKind.ABOLISHED, q, best.n, names, index, matter=best.matter)
     if reading.known and not loose_kept and sure:
-        return _verdict(VerdictKind.RETAINED_OTHER_MATTER, q, retained[0], names, index)
-    return _needs_matter(q, pairs, names, index)
+        return a.verdict(VerdictKind.RETAINED_OTHER_MATTER, q, retained[0], names, index)
+    return a.needs_matter(q, pairs, names, index)
 
 
 def _pairs(
@@ -190,11 +184,11 @@ def _not_found(q: Question, names: Names, index: Index) -> Verdict:
     if kept or heard_kept:
         said = index.read(q.matter) if q.matter else None
         pairs = asked + _pairs(heard_kept, said, dict.fromkeys(heard_kept, SOUNDS_LIKE), index)
-        return _needs_matter(q, pairs, Names(scores, "asked"), index)
-    candidates = _candidates(scores, index)
+        return a.needs_matter(q, pairs, Names(scores, "asked"), index)
+    candidates = a.candidates(scores, index)
     if alike:
-        return _unlisted(q, candidates, ambiguous=True, sounds_like=True)
-    return _unlisted(q, candidates, ambiguous=bool(candidates))
+        return a.unlisted(q, candidates, ambiguous=True, sounds_like=True)
+    return a.unlisted(q, candidates, ambiguous=bool(candidates))
 
 
 def _sounds_like(name: str, index: Index) -> tuple[int, ...]:
@@ -239,7 +233,7 @@ def _looks_like_certificate(name: str) -> bool:
 
 def _matter_as_name(q: Question, hits: list[str], index: Index) -> Verdict:
     pairs = [Pair(n, m, 1.0, 1.0) for m in hits for n in index.matter_items[m]]
-    choices = _choices(q, pairs, index)
+    choices = a.choices(q, pairs, index)
     kind = VerdictKind.NEEDS_MATTER if choices else VerdictKind.UNLISTED
     return Verdict(
         verdict=kind,
@@ -250,156 +244,8 @@ def _matter_as_name(q: Question, hits: list[str], index: Index) -> Verdict:
         explanation=w.explain_matter_as_name(q.name.strip()[:50], bool(choices)),
         next_step=w.NEEDS_MATTER_STEP if choices else w.UNLISTED_STEP,
         guide_url=w.guide_url(q.name.strip(), q.on or ""),
-        complaint_url=_complaint(q, q.name.strip()),
+        complaint_url=a.complaint(q, q.name.strip()),
     )
-
-
-# ---------------------------------------------------------------- the answers
-
-
-def _choices(q: Question, pairs: list[Pair], index: Index) -> list[Choice]:
-    seen: set[tuple[int, str]] = set()
-    out: list[Choice] = []
-    # Retained first within the same name score: the choice most people need comes first.
-    order = sorted(
-        pairs,
-        key=lambda p: (
-            -p.score,
-            -p.name_score,
-            index.items.status(p.n) is not Status.RETAINED,
-            p.n,
-        ),
-    )
-    for p in order:
-        if (p.n, p.matter) in seen or len(out) >= MAX_CHOICES:
-            continue
-        seen.add((p.n, p.matter))
-        name = index.items.names[p.n]
-        status = index.items.status(p.n)
-        text = index.matter_text.get(p.matter, "")
-        out.append(
-            Choice(
-                code=index.codes[p.n],
-                name=name,
-                status=status,
-                matter=text,
-                may_require=status is Status.RETAINED and bool(text),
-                url=w.check_url(name, text or OTHER_MATTER, q.department or "", q.on or ""),
-            )
-        )
-    return out
-
-
-def _needs_matter(q: Question, pairs: list[Pair], names: Names, index: Index) -> Verdict:
-    choices = _choices(q, pairs, index)
-    shown = {c.code for c in choices}
-    certs = [index.cert(n) for n in dict.fromkeys(p.n for p in pairs)]
-    top = sorted(names.scores, key=lambda n: (-names.scores[n], n))[0]
-    name = q.name.strip()[:50]
-    return Verdict(
-        verdict=VerdictKind.NEEDS_MATTER,
-        may_require=False,
-        certificate=None,
-        choices=choices,
-        candidates=[c for c in _candidates(dict(names.scores), index) if c.code not in shown],
-        explanation=w.explain_needs_matter(name, certs, q.matter),
-        next_step=w.NEEDS_MATTER_STEP,
-        other_url=w.check_url(index.items.names[top], OTHER_MATTER, q.department or "", q.on or ""),
-        guide_url=w.guide_url(q.matter or "", q.on or ""),  # blank: every matter
-        complaint_url=_complaint(q, name),
-    )
-
-
-def _retained(q: Question, best: Pair, gone: list[int], names: Names, index: Index) -> Verdict:
-    cert = index.cert(best.n)
-    matter = index.matter_text.get(best.matter, q.matter or "")
-    lookalikes = [index.items.names[n] for n in dict.fromkeys(gone) if n != best.n]
-    return Verdict(
-        verdict=VerdictKind.RETAINED,
-        may_require=True,
-        certificate=cert,
-        matter=matter,
-        candidates=_others(cert.code, names, index),
-        explanation=w.explain_retained(cert, matter, lookalikes),
-        next_step=w.next_step(cert),
-        guide_url=w.matter_url(matter, q.on or ""),
-        complaint_url=None,
-    )
-
-
-def _verdict(
-    kind: VerdictKind, q: Question, n: int, names: Names, index: Index, matter: str = ""
-) -> Verdict:
-    cert = index.cert(n)
-    if kind is VerdictKind.ABOLISHED:
-        text = index.memo("explain", n, lambda: w.explain_abolished(cert))
-        step = index.memo("step", n, lambda: w.next_step(cert))
-    else:
-        asked = None if compact(q.matter or "") in OTHER_WORDS else q.matter
-        text, step = w.explain_other_matter(cert, asked), w.OTHER_MATTER_STEP
-    return Verdict(
-        verdict=kind,
-        may_require=False,
-        certificate=cert,
-        matter=index.matter_text.get(matter) if matter else None,
-        candidates=_others(cert.code, names, index),
-        explanation=text,
-        next_step=step,
-        complaint_url=_complaint(q, cert.name),
-    )
-
-
-def _others(code: str, names: Names, index: Index) -> list[Candidate]:
-    scores = dict(names.scores)
-    if names.best < 1.0:  # matched loosely: show the look-alikes too
-        n = bisect_left(index.codes, code)
-        alike = index.memo("alike", n, lambda: lookalikes(core(index.items.names[n]), index))
-        for k, s in alike.items():
-            scores.setdefault(k, min(s, names.best - 0.01))
-    return [c for c in _candidates(scores, index) if c.code != code]
-
-
-def _out_of_scope(q: Question, index: Index, licence_no: int) -> Verdict:
-    lic = index.vocab.licences[licence_no]
-    return Verdict(
-        verdict=VerdictKind.OUT_OF_SCOPE,
-        may_require=False,
-        certificate=None,
-        licence=LicenceInfo(
-            name=lic.name, issuer=lic.issuer, rule=lic.rule, legal_basis=lic.legal_basis
-        ),
-        explanation=w.explain_out_of_scope(lic.name, lic.rule),
-        next_step=lic.rule,
-        complaint_url=_complaint(q, q.name.strip()),
-    )
-
-
-def _unlisted(
-    q: Question, candidates: list[Candidate], *, ambiguous: bool, sounds_like: bool = False
-) -> Verdict:
-    return Verdict(
-        verdict=VerdictKind.UNLISTED,
-        may_require=False,
-        certificate=None,
-        candidates=candidates,
-        explanation=w.explain_unlisted(q.name, ambiguous=ambiguous, sounds_like=sounds_like),
-        next_step=w.UNLISTED_STEP,
-        complaint_url=_complaint(q, q.name.strip()),
-    )
-
-
-def _complaint(q: Question, name: str) -> str:
-    return w.complaint_url(name, q.matter or "", q.department or "")
-
-
-def _candidates(matches: dict[int, float], index: Index) -> list[Candidate]:
-    ranked = sorted(matches.items(), key=lambda kv: (-kv[1], kv[0]))  # numbers: code order
-    items = index.items
-    return [
-        Candidate(items.codes[n], items.names[n], items.status(n), round(score, 2))
-        for n, score in ranked[:MAX_CANDIDATES]
-        if score >= SHOWN
-    ]
 
 
 def run(op: str, arg: Any, index: Index) -> Any:
