@@ -104,9 +104,16 @@ def verdict(
     if kind is VerdictKind.ABOLISHED:
         text = index.memo("explain", n, lambda: w.explain_abolished(cert))
         step = index.memo("step", n, lambda: w.next_step(cert))
+        if not matter and len(names.scores) > 1:  # none of the namesakes is for this matter
+            text += w.all_abolished(q.name.strip()[:50], len(names.scores))
     else:
         asked = None if compact(q.matter or "") in OTHER_WORDS else q.matter
-        text, step = w.explain_other_matter(cert, asked), w.OTHER_MATTER_STEP
+        kept = [
+            index.cert(k)
+            for k in names.scores
+            if k != n and index.items.status(k) is Status.RETAINED
+        ]
+        text, step = w.explain_other_matter(cert, asked, kept), w.OTHER_MATTER_STEP
     return Verdict(
         verdict=kind,
         may_require=False,

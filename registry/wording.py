@@ -62,10 +62,24 @@ def explain_abolished(cert: Certificate) -> str:
     return f"不得要求：“{cert.name}”{when}已经取消{doc}。{instead}"
 
 
-def explain_other_matter(cert: Certificate, asked: str | None) -> str:
-    matters = "、".join(f"“{m}”" for m in cert.matters) or "清单列明的事项"
+def explain_other_matter(
+    cert: Certificate, asked: str | None, namesakes: list[Certificate] | None = None
+) -> str:
     doing = f"办理“{asked}”" if asked else "办其他事"
-    return f"不得要求：“{cert.name}”虽在保留清单上，但只能在办理{matters}时索要，{doing}不得索要。"
+    kept = [cert, *(namesakes or [])]
+    if len(kept) > 1:  # several retained namesakes: none is for this matter
+        each = "；".join(f"“{c.name}”只能在办理{_matters(c)}时索要" for c in kept[:4])
+        return f"不得要求：{each}。{doing}，这些证明都不得索要。"
+    only = f"只能在办理{_matters(cert)}时索要"
+    return f"不得要求：“{cert.name}”虽在保留清单上，但{only}，{doing}不得索要。"
+
+
+def _matters(cert: Certificate) -> str:
+    return "、".join(f"“{m}”" for m in cert.matters) or "清单列明的事项"
+
+
+def all_abolished(name: str, count: int) -> str:
+    return f"清单上名为“{name}”一类的证明共有 {count} 项，都已取消，办什么事都不得索要。"
 
 
 def explain_needs_matter(name: str, certs: list[Certificate], asked: str | None) -> str:
