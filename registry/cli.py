@@ -14,7 +14,7 @@ import msgspec
 from registry import migrate, transfer, vocab, workdays
 from registry.db import connect
 from registry.queries import deadlines as deadlines_q
-from registry.queries import vocabulary as vocabulary_q
+from registry.queries import shipped_vocabulary
 from registry.settings import Settings
 
 SEED_ACTOR = "seed"
@@ -68,7 +68,7 @@ async def load_vocabulary(conn: Any, seed_dir: Path) -> None:
         licences=vocab.read_licences(seed_dir / vocab.LICENCES_CSV.name),
     )
     try:
-        terms, licences = await vocabulary_q.load_shipped(conn, shipped)
+        terms, licences = await shipped_vocabulary.load_shipped(conn, shipped)
     except ValueError as exc:
         raise SystemExit(str(exc)) from exc
     if terms or licences:

@@ -18,6 +18,7 @@ from registry import clock, lookup, migrate, transfer
 from registry.cli import migrate_and_seed
 from registry.db import SingleConnectionPool, connect
 from registry.listen import LIST, listen_for_changes
+from registry.queries import shipped_vocabulary
 from registry.queries import vocabulary as vq
 from registry.vocab import LICENCE_HEADERS, TERM_HEADERS, Licence, Term, TermKind
 
@@ -158,7 +159,7 @@ async def test_shipped_files_with_repeated_or_empty_entries_are_refused(conn):
         )
     )
     with pytest.raises(ValueError, match="MC-001 重复") as refused:
-        await vq.load_shipped(conn, bad)
+        await shipped_vocabulary.load_shipped(conn, bad)
     assert "规范用语为空" in str(refused.value)
 
 
@@ -250,7 +251,7 @@ async def test_a_clash_an_entry_already_has_does_not_block_its_other_edits(conn)
             Term(key="SY-T-902", kind=TermKind.MATTER, phrases=("重名测试",), targets=("乙",)),
         )
     )
-    assert await vq.load_shipped(conn, both) == (2, 0)
+    assert await shipped_vocabulary.load_shipped(conn, both) == (2, 0)
     v = await vq.get(conn, vq.TERMS, "SY-T-901")
     noted = msgspec.structs.replace(v.entry(), note="补充")
     await vq.edit(conn, vq.TERMS, "SY-T-901", v.id, noted, actor="s", reason="r")
