@@ -24,6 +24,7 @@ from registry.models import Status
 from registry.nameindex import (
     CONFIDENT,
     EXACT,
+    PAPER_ENDINGS,
     SHOWN,
     Index,
     levenshtein,
@@ -66,7 +67,6 @@ __all__ = [
 
 SOUNDS_LIKE = 0.85  # a homophone is offered, never taken
 NEAR = 0.7  # a retained item's matter this close to the one asked: never answer 不得要求
-CERTIFICATE_ENDINGS = ("证明", "证", "材料", "书", "函", "表", "单", "凭证", "意见", "声明")
 BRACKETED = re.compile(r"[(（\[【〔]([^)）\]】〕]{2,30})[)）\]】〕]")
 # Words every certificate name has: sharing them says nothing.
 NAME_FILLER = frozenset({"证明", "明书", "材料", "情况", "关于", "同意", "单位", "本人", "开的"})
@@ -120,11 +120,9 @@ def _judge(q: Question, names: Names, index: Index) -> Verdict:
     ]
     if confident:  # only abolished items are listed for this matter
         best = max(confident, key=lambda p: (p.score, p.name_score))
-        # A retained namesake whose matter comes near (or is vaguely worded) may be the one
-        # meant: ask. One sharing a word only ("出生") loses to an abolished item listed for
-        # the very matter asked.
-        # A vaguely worded matter ("需要证明收入的事项") yields to an abolished item listed for
-        # the very matter asked, unless they share words.
+        # A retained namesake whose matter comes near may be the one meant: ask. One sharing
+        # a word only ("出生"), or worded vaguely ("需要证明收入的事项") without shared words,
+        # yields to an abolished item listed for the very matter asked.
         near = [
             p
             for p in loose_kept
@@ -153,14 +151,9 @@ def _pairs(
 
 def _abolished_for(q: Question, ranked: list[int], index: Index) -> int:
     """Among abolished namesakes, the one listed for the matter asked about (else the best)."""
-    reading = index.read(q.matter or "")
-    best, best_score = ranked[0], 0.0
-    for n in ranked:
-        for m in index.matters[n]:
-            s = mt.score(reading, m)
-            if s > best_score:
-                best, best_score = n, s
-    return best if best_score >= mt.CONFIDENT else ranked[0]
+    pairs = _pairs(ranked, index.read(q.matter or ""), dict.fromkeys(ranked, 0.0), index)
+    best = max(pairs, key=lambda p: p.score)  # the first of equals: ranked order
+    return best.n if best.score >= mt.CONFIDENT else ranked[0]
 
 
 def _not_found(q: Question, names: Names, index: Index) -> Verdict:
@@ -168,22 +161,23 @@ def _not_found(q: Question, names: Names, index: Index) -> Verdict:
     asked whose name shares words with the one typed, or not on the list."""
     alike = _sounds_like(q.name, index)
     if not alike and not _looks_like_certificate(q.name):
-        reading = index.read(q.name)
-        hits = [m for m, s in index.catalogue.find(reading, limit=8) if s >= mt.CONFIDENT]
-        if hits or (reading.known and reading.core not in mt.GENERIC):
+        as_matter = index.read(q.name)
+        hits = [m for m, s in index.catalogue.find(as_matter, limit=8) if s >= mt.CONFIDENT]
+        if hits or (as_matter.known and as_matter.core not in mt.GENERIC):
             return _matter_as_name(q, hits, index)
     scores = dict.fromkeys(alike, SOUNDS_LIKE)
     for n, s in names.scores.items():
         scores.setdefault(n, s)
     # Never 不得要求 while a retained item might be the one meant: ask instead.
-    asked = _of_the_matter(q, index) if q.matter else []
+    said = index.read(q.matter) if q.matter else None
+    asked = _of_the_matter(q, said, index) if said else []
     for p in asked:
         scores.setdefault(p.n, p.name_score)
     kept = [p for p in asked if index.items.status(p.n) is Status.RETAINED]
     heard_kept = [n for n in alike if index.items.status(n) is Status.RETAINED]
     if kept or heard_kept:
-        said = index.read(q.matter) if q.matter else None
-        pairs = asked + _pairs(heard_kept, said, dict.fromkeys(heard_kept, SOUNDS_LIKE), index)
+        heard = dict.fromkeys(heard_kept, SOUNDS_LIKE)
+        pairs = asked + _pairs(heard_kept, said, heard, index)
         return a.needs_matter(q, pairs, Names(scores, "asked"), index)
     candidates = a.candidates(scores, index)
     if alike:
@@ -204,10 +198,9 @@ def _sounds_like(name: str, index: Index) -> tuple[int, ...]:
     return ()
 
 
-def _of_the_matter(q: Question, index: Index) -> list[Pair]:
+def _of_the_matter(q: Question, reading: mt.Reading, index: Index) -> list[Pair]:
     """Items listed for the matter asked whose names share a word with the name typed (医院诊断
     证明 + 工伤认定 -> 医疗诊断证明…（工伤认定）): the window may mean one of them."""
-    reading = index.read(q.matter or "")
     words = bigrams(core(q.name)) | bigrams(compact(q.name))
     out: list[Pair] = []
     for m, s in index.catalogue.find(reading, limit=8):
@@ -228,7 +221,7 @@ def _bracketed(name: str) -> str:
 def _looks_like_certificate(name: str) -> bool:
     """证明, 证明书, 材料 …: a paper, not a matter, whatever words come before."""
     full = compact(name)
-    return full.endswith(CERTIFICATE_ENDINGS) or full != core(name)
+    return full.endswith(PAPER_ENDINGS) or full != core(name)
 
 
 def _matter_as_name(q: Question, hits: list[str], index: Index) -> Verdict:

@@ -18,6 +18,7 @@ from litestar.exceptions import HTTPException
 from litestar.middleware.allowed_hosts import AllowedHostsMiddleware
 from litestar.types import Message, Receive, Scope, Send
 
+from registry import clock
 from registry.cache import BoundedCache
 from registry.checker import Question, decide
 from registry.errors import InvalidInput
@@ -76,16 +77,18 @@ class AnswerDoor:
         if asked is None:
             return False
         lookup: Lookup = self.app.state.lookup
-        key = Lookup.answer_key(*asked)
+        question, on = asked
+        day = on or clock.today()  # once: the key and the index are about the same day
+        key = Lookup.answer_key(question, day)
         body = lookup.answers.get(key)
         if body is None:
             # A new question about a list already in memory: decide here (the handler would
             # do the same, after ~40 us of routing and middleware).
-            index = lookup.ready(asked[1])
+            index = lookup.ready(day)
             if index is None:
                 return False
             generation = lookup.generation
-            body = msgspec.json.encode(decide(asked[0], index))
+            body = msgspec.json.encode(decide(question, index))
             lookup.remember(key, body, generation)
         scope["app"] = scope["litestar_app"] = self.app  # as Litestar does: the hooks use it
         length = str(len(body)).encode()

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import msgspec
 
-from registry.textnorm import compact
+from registry.textnorm import bigrams, compact
 from registry.vocab import Term, TermKind
 
 CONFIDENT = 0.85  # from here a matter counts as the one the asker means
@@ -73,16 +73,6 @@ def strip_filler(text: str) -> str:
 
 def is_vague(official: str) -> bool:
     return any(mark in official for mark in VAGUE_MARKS)
-
-
-@lru_cache(maxsize=16384)
-def bigrams(text: str) -> frozenset[str]:
-    """Shared, read-only: official matters are scored again and again."""
-    return (
-        frozenset(text[i : i + 2] for i in range(len(text) - 1))
-        if len(text) > 1
-        else frozenset({text})
-    )
 
 
 @lru_cache(maxsize=4096)

@@ -19,7 +19,7 @@ from registry import sounds
 from registry.itemstore import Items
 from registry.keytable import key_table
 from registry.models import Certificate
-from registry.textnorm import bigrams, compact, core, is_latin, pinyin
+from registry.textnorm import BRACKETS, bigrams, compact, core, is_latin, pinyin
 from registry.verdicts import Names
 from registry.vocab import EMPTY, Vocabulary
 
@@ -34,7 +34,6 @@ CERT_MEMO = 4096  # Certificates kept built per index
 MAX_FUZZY = 60  # labels scored exactly after the bigram pre-filter
 PHRASE_PINYIN_LIMIT = 20_000  # context-aware pinyin is slow; big lists read per character
 _QUALIFIER = re.compile(r"[(（\[【〔]")
-_BRACKETS = re.compile(r"[(（\[【〔][^)）\]】〕]*[)）\]】〕]")
 _ALTERNATIVES = re.compile(r"[/／、]|或者|或")  # 录用证明/录取证明/准予迁入证明
 # Licence names are typed with these too: 身份证原件, 户口本复印件.
 LICENCE_SUFFIXES = ("原件和复印件", "原件", "复印件", "正本", "副本", "首页", "本人页")
@@ -77,7 +76,7 @@ class Index:
                 cores[stem].append(n)
                 # Big lists keep the keys people use most: sound-alikes and the pinyin of a
                 # name without its brackets only up to PHRASE_PINYIN_LIMIT items (memory).
-                texts = {full, stem, compact(_BRACKETS.sub("", label))} if phrase else {full, stem}
+                texts = {full, stem, compact(BRACKETS.sub("", label))} if phrase else {full, stem}
                 for text in texts:
                     for key in pinyin(text, phrase=phrase) + (pinyin(text) if phrase else ()):
                         if len(key) >= 3:
@@ -163,7 +162,7 @@ def labels(c: Certificate) -> list[str]:
     """The names an item answers to: its name, aliases, and each of the alternatives a name
     packs together (录用证明/录取证明/准予迁入证明)."""
     out = [c.name, *c.aliases]
-    bare = _BRACKETS.sub("", c.name)
+    bare = BRACKETS.sub("", c.name)
     parts = [p for p in _ALTERNATIVES.split(bare) if len(compact(p)) >= 3]
     if len(parts) > 1:
         out += parts

@@ -11,7 +11,7 @@ import opencc
 
 _t2s = opencc.OpenCC("t2s")
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
-_BRACKETS = re.compile(r"[(（\[【〔][^)）\]】〕]*[)）\]】〕]")
+BRACKETS = re.compile(r"[(（\[【〔][^)）\]】〕]*[)）\]】〕]")
 _ASCII_WORD = re.compile(r"^[a-z0-9]+$")
 # Longest first: 证明书 before 证明 before 证.
 SUFFIXES = ("证明材料", "证明文件", "证明书", "证明信", "证明", "材料", "证")
@@ -33,7 +33,7 @@ def compact(text: str) -> str:
 @lru_cache(maxsize=65536)
 def core(text: str) -> str:
     """The name without bracketed parts and without the 证明/证明书/证 suffix."""
-    s = _PUNCT.sub("", _BRACKETS.sub("", simplify(text)))
+    s = _PUNCT.sub("", BRACKETS.sub("", simplify(text)))
     for suffix in SUFFIXES:
         if s.endswith(suffix) and len(s) > len(suffix):
             return s[: -len(suffix)]
@@ -65,7 +65,9 @@ def pinyin(text: str, *, phrase: bool = False) -> tuple[str, str]:
     return "".join(syllables), "".join(s[0] for s in syllables if s)
 
 
-def bigrams(text: str) -> set[str]:
+@lru_cache(maxsize=16384)
+def bigrams(text: str) -> frozenset[str]:
+    """Shared, read-only: names and official matters are compared again and again."""
     if len(text) < 2:
-        return {text} if text else set()
-    return {text[i : i + 2] for i in range(len(text) - 1)}
+        return frozenset({text} if text else ())
+    return frozenset(text[i : i + 2] for i in range(len(text) - 1))
