@@ -119,14 +119,14 @@ def embedded_database(*, allow_url: bool = False) -> Iterator[tuple[str, Any]]:
     stopped after if we started it. With allow_url, DATABASE_URL wins and the server is None.
     Benches that restart PostgreSQL need the server: set REGISTRY_HOME to a scratch directory."""
     from registry.cli import migrate_and_seed
-    from registry.settings import Settings
+    from registry.infra.settings import Settings
 
     settings = Settings.from_env()
     server = None
     if settings.database_url and allow_url:
         dsn = settings.database_url
     else:
-        from registry import embedded_pg
+        from registry.infra import embedded_pg
 
         server = embedded_pg.ensure_server(settings.home)
         dsn = server.dsn()
@@ -142,7 +142,7 @@ def embedded_database(*, allow_url: bool = False) -> Iterator[tuple[str, Any]]:
 def pg_ctl(server: Any, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the embedded server's pg_ctl on its data dir, as the data dir's owner (as root:
     registry-pg), with its log file; raises on failure."""
-    from registry import embedded_pg
+    from registry.infra import embedded_pg
 
     log = server.data_dir.parent / "postgres.log"
     cmd = [str(server.bin_dir / "pg_ctl"), *args, "-D", str(server.data_dir), "-l", str(log)]

@@ -14,7 +14,7 @@ the expected verdict.
 Database: DATABASE_URL if set, else the embedded PostgreSQL in REGISTRY_HOME (default
 .registry/; use a scratch one, e.g. REGISTRY_HOME=/tmp/bench-check-home). The synthetic list
 lives in a separate database on the same server (`registry_synth<N>`, or SYNTHETIC_DATABASE_URL),
-loaded through registry.transfer.import_table on top of the seed list and kept for later runs.
+loaded through catalogue.transfer.import_table on top of the seed list and kept for later runs.
 
 A benchmark, not a test: exits 0 unless the harness fails; prints PASS/FAIL against the targets.
 """
@@ -273,7 +273,7 @@ async def _copy(conn: Any, table: list[list[str]]) -> None:
     """The importer's parsing and validation (transfer.parse_rows), then COPY straight into
     certificates and certificate_versions: the importer's per-row diff and inserts take about
     2.6 ms a row here (20,000 rows: 52 s; 200,000: well over 10 minutes)."""
-    from registry import transfer
+    from registry.catalogue import transfer
 
     rows, errors = transfer.parse_rows(table, today=dt.date.today())
     if errors:
@@ -318,10 +318,10 @@ async def _prepare_synthetic(
     """Create (C.UTF-8, template0), migrate, seed, then load `size` synthetic items unless
     they are there already. Returns timings."""
     from bench import synthetic
-    from registry import transfer
+    from registry.catalogue import transfer
     from registry.cli import migrate_and_seed
-    from registry.db import connect
-    from registry.settings import Settings
+    from registry.infra.db import connect
+    from registry.infra.settings import Settings
 
     name = urlsplit(synth).path.lstrip("/")
     # The embedded server's roles: its superuser creates, the owner migrates and loads.
@@ -367,8 +367,8 @@ async def _prepare_synthetic(
 
 
 async def _count(dsn: str) -> int:
-    from registry.db import connect
-    from registry.queries import certificates as q
+    from registry.catalogue.queries import certificates as q
+    from registry.infra.db import connect
 
     conn = await connect(dsn)
     try:
@@ -393,7 +393,7 @@ class Outcome:
 
 @contextmanager
 def app_server(dsn: str) -> Iterator[str]:
-    with h.serve("registry.app:app_from_env", factory=True, env={"DATABASE_URL": dsn}) as base:
+    with h.serve("registry.web.app:app_from_env", factory=True, env={"DATABASE_URL": dsn}) as base:
         yield base
 
 
@@ -435,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--synthetic-size", type=int, default=200_000, help="items (200000)")
     p.add_argument("--loader", choices=["copy", "importer"], default="copy",
                    help="first load of the synthetic list: COPY after the importer's validation "
-                   "(default) or registry.transfer.import_table (~2.6 ms a row)")  # fmt: skip
+                   "(default) or catalogue.transfer.import_table (~2.6 ms a row)")  # fmt: skip
     p.add_argument("--no-uncached", action="store_true",
                    help="skip the extra run that bypasses the answer cache")  # fmt: skip
     args = p.parse_args(argv)

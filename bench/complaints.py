@@ -109,7 +109,7 @@ FILING_VALUES = {
 
 
 def filing_pgbench_sql() -> str:
-    from registry.queries.complaints import FILE_SQL
+    from registry.complaints.queries.complaints import FILE_SQL
 
     sql = re.sub(r"\$(\d+)", lambda m: f"({FILING_VALUES[int(m[1])]})", FILE_SQL)
     return " ".join(sql.split()) + ";\n"
@@ -327,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         tempfile.TemporaryDirectory() as tmp,
         h.embedded_database(allow_url=True) as (dsn, server),
         h.serve(
-            "registry.app:app_from_env",
+            "registry.web.app:app_from_env",
             factory=True,
             flags=flags,
             log_path=Path(tmp) / "server.log",

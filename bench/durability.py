@@ -262,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
             "REGISTRY_FILING_LIMIT": "1000000/60",
         }
         with h.serve(
-            "registry.app:app_from_env", factory=True, env=env, log_path=log_path, flags=flags
+            "registry.web.app:app_from_env", factory=True, env=env, log_path=log_path, flags=flags
         ) as base:
             print(f"# bench/durability.py  {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M UTC}  run {run}")
             for k, v in info.items():

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from bench import synthetic
-from registry import sheets
+from registry.catalogue import sheets
 
 NOTE = synthetic.HEADERS.index("备注")
 EFFECTIVE = synthetic.HEADERS.index("生效日期")
@@ -106,7 +106,7 @@ def main() -> int:
             results.append((label, seconds, code, counts, errors, peak))
             print(f"{label}: {seconds:.1f} s, exit {code}", file=sys.stderr)
     finally:
-        from registry import embedded_pg
+        from registry.infra import embedded_pg
 
         server = embedded_pg.ensure_server(home)
         versions = _versions(server.dsn())

@@ -177,8 +177,8 @@ async def _dated_list(dsn: str, server: Any, size: int, dates: int) -> tuple[str
     `dates` dates have distinct lists. Returns the application's DSN for it."""
     from bench import synthetic
     from registry.cli import migrate_and_seed
-    from registry.db import connect
-    from registry.settings import Settings
+    from registry.infra.db import connect
+    from registry.infra.settings import Settings
 
     name = f"registry_memdates{size}"
     if server is not None:

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     with (
         h.database() as dsn,
         h.serve("bench.hello:app") as hello,
-        h.serve("registry.app:app_from_env", factory=True, env={"DATABASE_URL": dsn}) as app,
+        h.serve("registry.web.app:app_from_env", factory=True, env={"DATABASE_URL": dsn}) as app,
     ):
         info = h.versions(dsn)
         targets: list[h.Target] = []

@@ -1,6 +1,6 @@
 """A large synthetic certificate list, in the import format, for load tests.
 
-`table(n)` returns a header row plus n rows exactly as `registry.transfer.import_table` reads a
+`table(n)` returns a header row plus n rows exactly as `catalogue.transfer.import_table` reads a
 CSV/XLSX file. Names are built like real county lists: who needs it (某人), for what (办某事) and
 which proof (开某证明), partly in the 「证明（用途）」 style of the official lists. Fixed seed: the
 same n always gives the same rows. Codes are SYN-NNNNNN, never clashing with the seed's CY-ZM-.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 
-from registry.transfer import HEADERS
+from registry.catalogue.transfer import HEADERS
 
 SEED = 20261125
 EFFECTIVE = "2019-06-30"

@@ -11,11 +11,13 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from registry import migrate, transfer, vocab, workdays
-from registry.db import connect
-from registry.queries import deadlines as deadlines_q
-from registry.queries import shipped_vocabulary
-from registry.settings import Settings
+from registry.catalogue import transfer, vocab
+from registry.catalogue.queries import shipped_vocabulary
+from registry.infra import migrate
+from registry.infra.db import connect
+from registry.infra.settings import Settings
+from registry.workflow import workdays
+from registry.workflow.queries import deadlines as deadlines_q
 
 SEED_ACTOR = "seed"
 
@@ -30,7 +32,7 @@ def resolve_dsns(settings: Settings) -> Dsns:
     PostgreSQL, started if needed and released when this command exits."""
     if settings.database_url:
         return Dsns(settings.database_url, settings.database_owner_url or settings.database_url)
-    from registry import embedded_pg
+    from registry.infra import embedded_pg
 
     server = embedded_pg.ensure_server(settings.home)
     embedded_pg.stop_on_signals(server)
@@ -94,14 +96,14 @@ async def load_seed(conn: object, seed_dir: Path) -> transfer.ImportReport:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from registry.serving import HeaderTimeoutProtocol
+    from registry.infra.serving import HeaderTimeoutProtocol
 
     dsns = resolve_dsns(settings)
     asyncio.run(migrate_and_seed(dsns.owner, settings, seed=not args.no_seed))
     os.environ["DATABASE_URL"] = dsns.app
     print(f"serving on http://{args.host}:{args.port}", file=sys.stderr)
     uvicorn.run(
-        "registry.app:app_from_env",
+        "registry.web.app:app_from_env",
         factory=True,
         host=args.host,
         port=args.port,
@@ -128,8 +130,8 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     """The file is read first, in a child process within sheets.DEFAULT's limits: a file that
     cannot be imported is refused in seconds, before the database is even started."""
-    from registry import sheetproc
-    from registry.queries import imports as iq
+    from registry.catalogue import sheetproc
+    from registry.catalogue.queries import imports as iq
 
     reason = " ".join((args.reason or "").split())[:500]
     if args.apply and not reason:
@@ -209,7 +211,7 @@ def print_report(report: transfer.ImportReport, *, apply: bool) -> None:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from registry.queries import certificates as q
+    from registry.catalogue.queries import certificates as q
 
     dsn = resolve_dsn(settings)
 
@@ -239,8 +241,9 @@ def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
     import getpass
     import secrets
 
-    from registry import audit, auth
-    from registry.queries import users
+    from registry.accounts import auth
+    from registry.accounts.queries import users
+    from registry.infra import audit
 
     if args.role == "department" and not args.department:
         print("错误：department 角色必须用 --department 指定部门编码", file=sys.stderr)

@@ -12,11 +12,11 @@ import asyncpg
 import httpx
 import pytest
 
-from registry.app import create_app
 from registry.cli import migrate_and_seed
-from registry.db import SingleConnectionPool, connect
-from registry.embedded_pg import EmbeddedServer
-from registry.settings import Settings
+from registry.infra.db import SingleConnectionPool, connect
+from registry.infra.embedded_pg import EmbeddedServer
+from registry.infra.settings import Settings
+from registry.web.app import create_app
 
 # One database per test session, so parallel sessions (developers, helpers) never collide.
 TEST_DB = f"registry_test_{os.getpid()}"
@@ -34,7 +34,7 @@ def embedded(settings: Settings) -> Iterator[EmbeddedServer | None]:
     if os.environ.get("TEST_DATABASE_URL"):
         yield None
         return
-    from registry import embedded_pg
+    from registry.infra import embedded_pg
 
     server = embedded_pg.ensure_server(settings.home)
     yield server

@@ -7,8 +7,9 @@ import uuid
 
 import httpx
 
-from registry import auth, clock
-from registry.queries import users
+from registry.accounts import auth
+from registry.accounts.queries import users
+from registry.infra import clock
 
 PASSWORD = "correct horse battery"
 DEPT_A = "CY-BM-001"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from registry.auth import POLICIES
+from registry.accounts.auth import POLICIES
 from tests.staff_helpers import DEPT_A, complaint_id, csrf, file_complaint, login, make_user
 
 ROLES = ("anonymous", "department_a", "department_b", "supervisor", "admin")
@@ -43,7 +43,7 @@ def test_an_app_with_an_unguarded_or_unnamed_policy_refuses_to_start():
     from litestar import Litestar, Router, get
     from litestar.exceptions import ImproperlyConfiguredException
 
-    from registry.auth import check_policies, policy_guard
+    from registry.accounts.auth import check_policies, policy_guard
 
     def handler(opt: dict[str, str]):  # type: ignore[no-untyped-def]
         @get("/x", opt=opt)
@@ -68,7 +68,7 @@ def test_an_app_with_an_unguarded_or_unnamed_policy_refuses_to_start():
 
 
 def test_policies_are_documented():
-    from registry.settings import PROJECT_ROOT
+    from registry.infra.settings import PROJECT_ROOT
 
     text = (PROJECT_ROOT / "docs" / "access.md").read_text(encoding="utf-8")
     for name in POLICIES:

@@ -7,9 +7,11 @@ import re
 
 import httpx
 
-from registry import clock, list_forms, transfer
-from registry.models import Certificate, Status
-from registry.queries import certificates as cq
+from registry.catalogue import transfer
+from registry.catalogue.models import Certificate, Status
+from registry.catalogue.queries import certificates as cq
+from registry.infra import clock
+from registry.web import list_forms
 from tests.staff_helpers import DEPT_A, csrf, login, make_user, post_form
 
 TODAY = clock.today()  # China's date, as the app's forms use

@@ -6,17 +6,17 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from registry import views
-from registry.app import create_app
-from registry.db import SingleConnectionPool
-from registry.routes import public
-from registry.settings import Settings
+from registry.infra.db import SingleConnectionPool
+from registry.infra.settings import Settings
+from registry.web import views
+from registry.web.app import create_app
+from registry.web.routes.public import pages
 
 JUNK = "a" * 5000
 
 
 def test_the_byte_bound_evicts_the_least_recently_used():
-    from registry.cache import ENTRY_OVERHEAD, BoundedCache
+    from registry.infra.cache import ENTRY_OVERHEAD, BoundedCache
 
     cache: BoundedCache[bytes] = BoundedCache(3 * (ENTRY_OVERHEAD + 101), 10_000, len, max_key=50)
     for k in (b"a", b"b", b"c"):
@@ -39,7 +39,7 @@ def test_the_byte_bound_evicts_the_least_recently_used():
 def worked(monkeypatch):  # type: ignore[no-untyped-def]
     """How many verdicts and pages were worked out rather than served from a cache."""
     counts = {"verdicts": 0, "pages": 0}
-    check, render = views.check, public.render_page
+    check, render = views.check, pages.render_page
 
     async def counted_check(*args, **kwargs):  # type: ignore[no-untyped-def]
         counts["verdicts"] += 1
@@ -50,7 +50,7 @@ def worked(monkeypatch):  # type: ignore[no-untyped-def]
         return render(*args, **kwargs)
 
     monkeypatch.setattr(views, "check", counted_check)
-    monkeypatch.setattr(public, "render_page", counted_render)
+    monkeypatch.setattr(pages, "render_page", counted_render)
     return counts
 
 
@@ -127,9 +127,9 @@ async def test_the_door_applies_the_input_guards_rule_to_remembered_questions(cl
 def test_the_door_knows_every_app_middleware():
     """AnswerDoor answers before the app's middleware and applies their rules itself (host,
     control characters): a new middleware must be taught to it, and added here."""
-    from registry.app import middleware
-    from registry.door import HostGate
-    from registry.inputguard import InputGuard
+    from registry.web.app import middleware
+    from registry.web.door import HostGate
+    from registry.web.inputguard import InputGuard
 
     settings = Settings(allowed_hosts=["registry.example"])
     kinds = [getattr(m, "middleware", m) for m in middleware(settings)]

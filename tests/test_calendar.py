@@ -8,8 +8,9 @@ from urllib.parse import unquote
 
 import pytest
 
-from registry import clock, deadlines
-from registry.workdays import add_workdays
+from registry.complaints import deadlines
+from registry.infra import clock
+from registry.workflow.workdays import add_workdays
 from tests.staff_helpers import complaint_id, file_complaint, login, make_user, post_form
 
 D = dt.date

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from registry import transfer
-from registry.app import list_changed
-from registry.checker import OTHER_MATTER, Question
-from registry.lookup import Lookup
-from registry.queries import certificates as q
+from registry.catalogue import transfer
+from registry.catalogue.queries import certificates as q
+from registry.checker.decide import OTHER_MATTER, Question
+from registry.checker.lookup import Lookup
+from registry.web.app import list_changed
 
 
 async def check(client, **params):
@@ -47,7 +47,7 @@ async def test_repeat_question_is_the_same_answer(client):
 
 
 async def test_a_remembered_answer_is_served_before_routing_with_the_same_bytes(client, app):
-    """The shortcut in registry.door.AnswerDoor: same body and headers, dropped on a list
+    """The shortcut in registry.web.door.AnswerDoor: same body and headers, dropped on a list
     change; the key is the parsed question."""
     first = await client.get("/api/v1/check", params={"name": "良民证"})
     key = Lookup.answer_key(Question(name="良民证"), None)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from registry.settings import PROJECT_ROOT
+from registry.infra.settings import PROJECT_ROOT
 
 SCRIPTS = PROJECT_ROOT / "scripts"
 CHECKER = SCRIPTS / "check_seed.py"

@@ -13,12 +13,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry import matters, transfer, views, vocab
-from registry.checker import OTHER_MATTER, Index, Question, decide, levenshtein, similarity
-from registry.errors import InvalidInput
-from registry.models import Status
-from registry.settings import PROJECT_ROOT
-from registry.textnorm import compact, core, is_latin
+from registry.catalogue import transfer, vocab
+from registry.catalogue.models import Status
+from registry.checker import matters
+from registry.checker.decide import OTHER_MATTER, Index, Question, decide, levenshtein, similarity
+from registry.checker.textnorm import compact, core, is_latin
+from registry.infra.settings import PROJECT_ROOT
+from registry.web import views
+from registry.web.errors import InvalidInput
 
 TODAY = dt.date(2026, 1, 1)
 ROWS, ERRORS = transfer.parse_rows(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from registry import clock
+from registry.infra import clock
 
 # 2026-12-01 17:00 UTC is 2026-12-02 01:00 in Beijing: the host's date is a day behind.
 UTC_EVENING = dt.datetime(2026, 12, 1, 17, 0, tzinfo=dt.UTC)
@@ -52,7 +52,7 @@ async def test_complaint_demanded_today_in_beijing_is_accepted(client, beijing_s
 
 
 def test_no_host_clock_in_code():
-    """Every date in the code comes from registry.clock, never the host's zone."""
+    """Every date in the code comes from registry.infra.clock, never the host's zone."""
     host_clock = re.compile(r"date\.today\(\)|datetime\.now\(\)|datetime\.today\(\)|localtime\(")
     root = Path(__file__).resolve().parents[1] / "registry"
     offenders = [

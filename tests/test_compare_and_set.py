@@ -14,10 +14,10 @@ import asyncpg
 import httpx
 import pytest
 
-from registry import workflow
-from registry.app import create_app
-from registry.models import Role, StaffUser
-from registry.workflow import Action
+from registry.accounts.models import Role, StaffUser
+from registry.complaints import workflow
+from registry.complaints.workflow import Action
+from registry.web.app import create_app
 from tests.staff_helpers import (
     DEPT_A,
     complaint_id,

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from registry import clock
+from registry.infra import clock
 
 TODAY = clock.today().isoformat()
 PHONE = "13900001234"
@@ -380,11 +380,12 @@ async def test_contact_canaries_never_leave_through_public_responses_or_logs(cli
 
 
 async def test_a_taken_reference_is_drawn_again(client, conn, monkeypatch):
-    from registry import complaints
 
     first = (await file(client, body())).json()["reference"]
     draws = iter([first, first, "TS20990101-ZZZZZ"])
-    monkeypatch.setattr(complaints, "new_reference", lambda today: next(draws))
+    from registry.complaints import cases
+
+    monkeypatch.setattr(cases, "new_reference", lambda today: next(draws))
     r = await file(client, body())
     assert r.status_code == 201 and r.json()["reference"] == "TS20990101-ZZZZZ"
 

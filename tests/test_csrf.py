@@ -9,7 +9,7 @@ import httpx
 import pytest
 from litestar.middleware.csrf import generate_csrf_token
 
-from registry import auth
+from registry.accounts import auth
 from tests.staff_helpers import complaint_id, file_complaint, login, make_user, post_form
 
 SECRET = "test-secret"  # conftest's settings.secret_key, the CSRF secret of the test app

@@ -10,8 +10,8 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 
-from registry import clock
-from registry.app import create_app
+from registry.infra import clock
+from registry.web.app import create_app
 
 
 class DownPool:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from registry.app import create_app
-from registry.settings import Settings
-from registry.transfer import COLUMNS
-from registry.workflow import TRANSITIONS
+from registry.catalogue.transfer import COLUMNS
+from registry.complaints.workflow import TRANSITIONS
+from registry.infra.settings import Settings
+from registry.web.app import create_app
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from registry.embedded_pg import EmbeddedServer, ensure_server
+from registry.infra.embedded_pg import EmbeddedServer, ensure_server
 
 
 async def _probe(dsn: str) -> tuple[str, str, list[str]]:

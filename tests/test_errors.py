@@ -13,7 +13,7 @@ import httpx
 import pytest
 from litestar import get
 
-from registry.app import create_app
+from registry.web.app import create_app
 
 
 class RaisingPool:

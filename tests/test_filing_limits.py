@@ -7,9 +7,9 @@ import uuid
 import msgspec
 import pytest
 
-from registry import complaints
-from registry.app import create_app
-from registry.db import SingleConnectionPool
+from registry.complaints import cases
+from registry.infra.db import SingleConnectionPool
+from registry.web.app import create_app
 from tests.test_complaints import body, file, form_data, form_page
 
 LIMIT = 3
@@ -63,7 +63,7 @@ async def test_a_form_resubmitted_past_the_limit_shows_its_receipt(client, conn)
 async def test_reference_redraws_cost_no_hits(client, conn, monkeypatch):
     taken = (await file(client, body())).json()["reference"]
     draws = iter([taken, taken, taken, "TS20990101-ZZZZZ"])
-    monkeypatch.setattr(complaints, "new_reference", lambda today: next(draws))
+    monkeypatch.setattr(cases, "new_reference", lambda today: next(draws))
     r = await file(client, body())
     assert r.status_code == 201 and r.json()["reference"] == "TS20990101-ZZZZZ"
     assert await hits(conn) == 2  # two filings, four draws for the second

@@ -9,9 +9,9 @@ import httpx
 import msgspec
 import pytest
 
-from registry.app import create_app
-from registry.db import SingleConnectionPool
-from registry.settings import Settings
+from registry.infra.db import SingleConnectionPool
+from registry.infra.settings import Settings
+from registry.web.app import create_app
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HSTS = "max-age=31536000"

@@ -17,8 +17,8 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
-from registry import sheets, transfer
-from registry.queries import certificates as q
+from registry.catalogue import sheets, transfer
+from registry.catalogue.queries import certificates as q
 from tests import xlsx_bombs
 from tests.staff_helpers import csrf
 

@@ -1,4 +1,4 @@
-"""Text from outside meets one boundary (registry.inputguard): a NUL or other control
+"""Text from outside meets one boundary (registry.web.inputguard): a NUL or other control
 character anywhere is a 4xx naming the field, never a 500; a form comes back with the rest kept.
 Also: huge page numbers (L4), deeply nested JSON (L5) and list-like e-mail addresses (L7)."""
 
@@ -10,7 +10,7 @@ import uuid
 import httpx
 import pytest
 
-from registry import clock
+from registry.infra import clock
 from tests.staff_helpers import DEPT_A, complaint_id, file_complaint, login, make_user, post_form
 
 TODAY = clock.today().isoformat()

@@ -7,9 +7,9 @@ import pickle
 
 import pytest
 
-from registry import transfer
-from registry.itemstore import Items
-from registry.settings import PROJECT_ROOT
+from registry.catalogue import transfer
+from registry.checker.itemstore import Items
+from registry.infra.settings import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.keytable import KeyTable
+from registry.checker.keytable import KeyTable
 
 
 def test_lookups_single_shared_and_missing():

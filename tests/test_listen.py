@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any, NoReturn
 
-from registry import listen
-from registry.db import connect
+from registry.infra import listen
+from registry.infra.db import connect
 
 
 def listen_for_changes(dsn: str, on_change: Callable[[], Any]) -> Coroutine[Any, Any, NoReturn]:

@@ -11,7 +11,8 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
-from registry import auth, ratelimit
+from registry.accounts import auth
+from registry.infra import ratelimit
 from tests.staff_helpers import PASSWORD, login, make_user
 from tests.twoconn import committed_db_fixture  # noqa: F401  (the fixture)
 

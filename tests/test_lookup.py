@@ -11,12 +11,13 @@ import httpx
 import msgspec
 import pytest
 
-from registry import clock, lookup
-from registry.app import create_app
-from registry.checker import Question, decide
-from registry.db import SingleConnectionPool
-from registry.pastdates import RETRY_AFTER_S
-from registry.settings import Settings
+from registry.checker import lookup
+from registry.checker.decide import Question, decide
+from registry.checker.pastdates import RETRY_AFTER_S
+from registry.infra import clock
+from registry.infra.db import SingleConnectionPool
+from registry.infra.settings import Settings
+from registry.web.app import create_app
 
 SEED_FROM = dt.date(2018, 12, 28)  # every seed item takes effect then
 BEFORE = dt.date(2018, 6, 1)  # the list did not exist yet: another (empty) list
@@ -69,7 +70,7 @@ async def test_a_large_lists_other_dates_are_answered_in_a_child_not_kept_here(
     finally:
         lk.close()
     # The child's answer is the same bytes as one worked out here.
-    from registry.pastdates import PastLists
+    from registry.checker.pastdates import PastLists
 
     here = await lookup.Lookup().index(pool, clock.today())
     past = PastLists(seeded)

@@ -15,8 +15,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from registry import clock
-from registry.checker import (
+from registry.catalogue.models import Certificate, Status
+from registry.catalogue.queries import certificates as q
+from registry.checker.decide import (
     OTHER_MATTER,
     Candidate,
     Choice,
@@ -27,9 +28,8 @@ from registry.checker import (
     Verdict,
     VerdictKind,
 )
-from registry.models import Certificate, Status
-from registry.queries import certificates as q
-from registry.wording import complaint_url as complaint_link
+from registry.checker.wording import complaint_url as complaint_link
+from registry.infra import clock
 
 BIRTH = "新生儿出生登记（落户）"
 POLICE = "CY-BM-001"  # 县公安局

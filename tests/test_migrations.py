@@ -11,8 +11,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from registry import migrate
-from registry.db import connect
+from registry.infra import migrate
+from registry.infra.db import connect
 
 PID = os.getpid()
 

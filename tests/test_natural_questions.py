@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from registry import transfer, vocab
-from registry.checker import Index, Question, decide
-from registry.settings import PROJECT_ROOT
+from registry.catalogue import transfer, vocab
+from registry.checker.decide import Index, Question, decide
+from registry.infra.settings import PROJECT_ROOT
 
 TODAY = dt.date(2026, 12, 1)
 VOCAB = vocab.shipped()

@@ -12,14 +12,15 @@ from collections.abc import Callable
 
 import httpx
 
-from registry import clock, invalidation, transfer
-from registry.app import create_app
-from registry.db import connect
-from registry.listen import CALENDAR, CHANNELS, DEPARTMENTS, LIST, RECORD, listen_for_changes
-from registry.models import Department
-from registry.queries import certificates as cq
-from registry.queries import departments as dq
-from registry.settings import Settings
+from registry.catalogue import transfer
+from registry.catalogue.models import Department
+from registry.catalogue.queries import certificates as cq
+from registry.catalogue.queries import departments as dq
+from registry.infra import clock, invalidation
+from registry.infra.db import connect
+from registry.infra.listen import CALENDAR, CHANNELS, DEPARTMENTS, LIST, RECORD, listen_for_changes
+from registry.infra.settings import Settings
+from registry.web.app import create_app
 from tests.twoconn import (
     CommittedDatabase,
     committed_db_fixture,  # noqa: F401  (registers `committed_db`)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import httpx
 
-from registry import outbox
-from registry.db import SingleConnectionPool
+from registry.infra import outbox
+from registry.infra.db import SingleConnectionPool
 from tests.staff_helpers import file_complaint, login, make_user, post_form
 
 

@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
-from registry import migrate, outbox
-from registry.db import SingleConnectionPool, connect
+from registry.infra import migrate, outbox
+from registry.infra.db import SingleConnectionPool, connect
 from tests.twoconn import CommittedDatabase
 
 

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from registry import transfer
-from registry.queries import certificates as q
+from registry.catalogue import transfer
+from registry.catalogue.queries import certificates as q
 
 
 def twin(html: str) -> str:

@@ -11,11 +11,13 @@ from html.parser import HTMLParser
 import httpx
 import pytest
 
-from registry import clock, invalidation, list_forms, transfer
-from registry.app import list_changed
-from registry.models import Certificate, Status
-from registry.queries import certificates as cq
-from registry.queries import imports as iq
+from registry.catalogue import transfer
+from registry.catalogue.models import Certificate, Status
+from registry.catalogue.queries import certificates as cq
+from registry.catalogue.queries import imports as iq
+from registry.infra import clock, invalidation
+from registry.web import list_forms
+from registry.web.app import list_changed
 from tests.staff_helpers import csrf, login, make_user, post_form
 
 TODAY = clock.today()

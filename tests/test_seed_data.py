@@ -7,8 +7,8 @@ import re
 
 import msgspec
 
-from registry.models import REPLACEMENT_METHODS, STATUTORY_LEVELS, Status
-from registry.queries import certificates as q
+from registry.catalogue.models import REPLACEMENT_METHODS, STATUTORY_LEVELS, Status
+from registry.catalogue.queries import certificates as q
 
 
 async def test_totals_are_173_164_9(conn):

@@ -9,7 +9,7 @@ import time
 import pytest
 import uvicorn
 
-from registry import serving
+from registry.infra import serving
 
 
 async def hello(scope, receive, send):  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from registry import auth
+from registry.accounts import auth
 from tests.staff_helpers import (
     DEPT_A,
     DEPT_B,

@@ -1,4 +1,4 @@
-"""Supervised background tasks (registry.tasks) and the housekeeping sweep they run."""
+"""Supervised background tasks (registry.infra.tasks) and the housekeeping sweep they run."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import logging
 import msgspec
 import pytest
 
-from registry import housekeeping, tasks
-from registry.app import create_app
-from registry.settings import Settings
+from registry.accounts import housekeeping
+from registry.infra import tasks
+from registry.infra.settings import Settings
+from registry.web.app import create_app
 
 
 async def test_a_failing_task_is_logged_and_restarted_with_growing_delays(caplog):

@@ -13,9 +13,10 @@ import httpx
 import msgspec
 import pytest
 
-from registry import clock, complaints, deadlines, migrate
-from registry.app import create_app
-from registry.db import SingleConnectionPool
+from registry.complaints import cases, deadlines
+from registry.infra import clock, migrate
+from registry.infra.db import SingleConnectionPool
+from registry.web.app import create_app
 from tests.staff_helpers import DEPT_A, complaint_id, login, make_user, post_form
 
 PUBLIC_URL = "https://zhengming.example.gov.cn"
@@ -215,7 +216,7 @@ async def test_a_recount_keeps_the_reason_and_says_it(client, conn, staff):
     ],
 )
 def test_pages_and_mails_say_the_deadline_basis_alike(app, reason, days, reopened, words):
-    assert complaints.deadline_basis(reason, days, reopened=reopened) == words
+    assert cases.deadline_basis(reason, days, reopened=reopened) == words
     macro = app.state.jinja.get_template("complaints/_deadline.html").module.basis
     assert str(macro(reason, days, reopened)) == words
 
@@ -426,8 +427,8 @@ async def test_the_form_states_the_contact_rules_validation_applies(client):
     assert "您写的经过会转给被投诉的单位核实" in page
     assert 'aria-describedby="description-hint"' in page
     # The refusals say the same as the form.
-    assert "电话或电子邮箱（至少一项）" in complaints.CONTACT_NEEDED
-    assert "请选“匿名”" in complaints.CONTACT_NEEDED
+    assert "电话或电子邮箱（至少一项）" in cases.CONTACT_NEEDED
+    assert "请选“匿名”" in cases.CONTACT_NEEDED
     token = re.search(r'name="_csrf_token" value="([^"]+)"', page).group(1)
     form_token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
     data = {
@@ -439,7 +440,7 @@ async def test_the_form_states_the_contact_rules_validation_applies(client):
         "disclosure": "confidential",
     }
     refused = await client.post("/complaints", data=data)
-    assert refused.status_code == 422 and complaints.CONTACT_NEEDED in refused.text
+    assert refused.status_code == 422 and cases.CONTACT_NEEDED in refused.text
     with_phone = await client.post("/complaints", data={**data, "contact_phone": "13712345678"})
     assert with_phone.status_code == 303
     anonymous = await client.post(
@@ -453,7 +454,7 @@ async def test_the_form_states_the_contact_rules_validation_applies(client):
               "form_token": uuid.uuid4().hex},
     )  # fmt: skip
     assert named_noise.status_code == 422
-    assert complaints.ANONYMOUS_WITH_CONTACT in named_noise.text
+    assert cases.ANONYMOUS_WITH_CONTACT in named_noise.text
 
 
 async def test_extended_is_derived_from_the_deadline_reason(client, conn):

@@ -6,9 +6,10 @@ import datetime as dt
 
 import pytest
 
-from registry import clock, sheets, transfer
-from registry.models import Status
-from registry.queries import certificates as q
+from registry.catalogue import sheets, transfer
+from registry.catalogue.models import Status
+from registry.catalogue.queries import certificates as q
+from registry.infra import clock
 
 HEADER = [zh for _, zh in transfer.COLUMNS]
 TODAY = clock.today()

@@ -6,10 +6,10 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 
-from registry import transfer
-from registry.app import list_changed
-from registry.models import Status
-from registry.queries import certificates as q
+from registry.catalogue import transfer
+from registry.catalogue.models import Status
+from registry.catalogue.queries import certificates as q
+from registry.web.app import list_changed
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HEADER = [zh for _, zh in transfer.COLUMNS]

@@ -14,13 +14,15 @@ import asyncpg
 import msgspec
 import pytest
 
-from registry import clock, lookup, migrate, transfer
+from registry.catalogue import transfer
+from registry.catalogue.queries import shipped_vocabulary
+from registry.catalogue.queries import vocabulary as vq
+from registry.catalogue.vocab import LICENCE_HEADERS, TERM_HEADERS, Licence, Term, TermKind
+from registry.checker import lookup
 from registry.cli import migrate_and_seed
-from registry.db import SingleConnectionPool, connect
-from registry.listen import LIST, listen_for_changes
-from registry.queries import shipped_vocabulary
-from registry.queries import vocabulary as vq
-from registry.vocab import LICENCE_HEADERS, TERM_HEADERS, Licence, Term, TermKind
+from registry.infra import clock, migrate
+from registry.infra.db import SingleConnectionPool, connect
+from registry.infra.listen import LIST, listen_for_changes
 
 TERMS = [
     {"key": "SY-HJ-001", "kind": "事项", "phrases": "上户口；报户口", "targets": "户口登记"},

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 import httpx
 
-from registry import clock
+from registry.infra import clock
 from tests.staff_helpers import DEPT_A, csrf, login, make_user, post_form
 
 REASON = "窗口反映群众常这样说"

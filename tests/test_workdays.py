@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from registry import clock
-from registry.workdays import (
+from registry.infra import clock
+from registry.workflow.workdays import (
     OFFICIAL_YEARS,
     Day,
     Source,

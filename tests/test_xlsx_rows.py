@@ -1,4 +1,4 @@
-"""registry/xlsxrows.py gives the same cell values as openpyxl's own read-only reader."""
+"""registry/catalogue/xlsxrows.py gives the same cell values as openpyxl's own read-only reader."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from registry import sheets, xlsxrows
+from registry.catalogue import sheets, xlsxrows
 from tests import xlsx_bombs
 
 

@@ -6,8 +6,8 @@ claims, advisory locks. The `committed_db` fixture gives a database of the test'
 
 - made by tests/conftest.py's `scratch_database` (`registry_twoconn_<pid>`, owned by the tests'
   role; dropped after the test, and by a later session if this one died), migrated with
-  `registry.migrate.apply` and seeded with `registry.cli.load_seed`, like the test database;
-- `await committed_db.connect(n)`: n new connections (registry.db.connect: json codecs set) as
+  `registry.infra.migrate.apply` and seeded with `registry.cli.load_seed`, like the test database;
+- `await committed_db.connect(n)`: n new connections (registry.infra.db.connect: json codecs set) as
   the tests' role, in autocommit like the app's pooled connections: each statement commits
   unless the test opens `async with conn.transaction():`. All are closed after the test;
 - `await committed_db.pool(size)`: an asyncpg pool over it, to run the app for real
@@ -38,10 +38,10 @@ from contextlib import AbstractAsyncContextManager
 import asyncpg
 import pytest
 
-from registry import migrate
 from registry.cli import load_seed
-from registry.db import connect, create_pool
-from registry.settings import Settings
+from registry.infra import migrate
+from registry.infra.db import connect, create_pool
+from registry.infra.settings import Settings
 
 
 class CommittedDatabase:

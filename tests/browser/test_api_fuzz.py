@@ -34,8 +34,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from registry.app import create_app
-from registry.settings import Settings
+from registry.infra.settings import Settings
+from registry.web.app import create_app
 
 EXAMPLES = 50
 CHECKS: dict[str, Callable[..., Any]] = {

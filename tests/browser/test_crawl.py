@@ -28,7 +28,7 @@ import httpx
 import pytest
 from journey import POLICE_NAME, Contact
 
-from registry import clock
+from registry.infra import clock
 
 if TYPE_CHECKING:
     from conftest import StaffAccount

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 NewPage = Callable[[str], AbstractAsyncContextManager["OpenedPage"]]
 CERTIFICATE = "无犯罪记录证明（村居出具）"
-# The timeline notes each step writes (registry/workflow.py), in order.
+# The timeline notes each step writes (registry/complaints/workflow.py), in order.
 RESULT = "窗口已改为告知承诺制办理，今后不再索要这个证明。"
 STEPS = [
     "已受理",

@@ -1,0 +1,70 @@
+"""Periodic housekeeping: delete what nothing reads again (rate-limit windows long over, idle
+login back-off rows, staff sessions past their lifetime, sent mail older than the configured
+days). Every worker runs it; the deletes go in batches with SKIP LOCKED, so workers sweeping at
+once share the work and no statement runs long."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, NamedTuple
+
+import asyncpg
+
+from registry.accounts import auth
+from registry.accounts.queries import users
+from registry.infra import ratelimit
+from registry.infra.settings import Settings
+
+log = logging.getLogger("registry")
+BATCH = 5000
+ROUND_LIMIT = 300.0  # seconds for one sweep; longer is a hung database (the supervisor retries)
+
+# A session is expired when auth's lookup would refuse it: idle too long or too old.
+EXPIRED_SESSIONS = """
+    DELETE FROM sessions WHERE id = ANY(ARRAY(
+        SELECT id FROM sessions
+        WHERE last_seen <= now() - make_interval(secs => $1)
+           OR created_at <= now() - make_interval(secs => $2)
+        LIMIT $3 FOR UPDATE SKIP LOCKED))
+"""
+SENT_MAIL = """
+    DELETE FROM outbox WHERE id = ANY(ARRAY(
+        SELECT id FROM outbox WHERE sent_at < now() - make_interval(days => $1)
+        LIMIT $2 FOR UPDATE SKIP LOCKED))
+"""
+
+
+class Swept(NamedTuple):
+    rate_limits: int
+    sessions: int
+    outbox: int
+
+
+async def _batches(conn: asyncpg.Connection, sql: str, *args: object) -> int:
+    total = 0
+    while True:
+        deleted = int((await conn.execute(sql, *args, BATCH)).split()[-1])
+        total += deleted
+        if deleted < BATCH:
+            return total
+
+
+async def sweep(conn: asyncpg.Connection, settings: Settings) -> Swept:
+    """One pass over the three tables; returns how many rows each lost."""
+    # Keep every window a configured limit could still be counting in.
+    windows = max(ratelimit.KEEP_SECONDS, settings.filing_limit[1], settings.tracking_limit[1])
+    await users.purge_login_throttle(conn)  # idle login back-off rows (their count is not kept)
+    return Swept(
+        rate_limits=await ratelimit.purge(conn, windows, BATCH),
+        sessions=await _batches(conn, EXPIRED_SESSIONS, auth.IDLE_SECONDS, auth.ABSOLUTE_SECONDS),
+        outbox=await _batches(conn, SENT_MAIL, settings.outbox_keep_days),
+    )
+
+
+async def sweep_pool(pool: Any, settings: Settings) -> Swept:
+    """The periodic round (see app.lifespan): one sweep on a pooled connection, logged."""
+    async with pool.acquire() as conn:
+        swept = await sweep(conn, settings)
+    if any(swept):
+        log.info("housekeeping deleted %s", swept._asdict())
+    return swept

@@ -1,0 +1,1 @@
+"""The list: items, versions in force, import/export, changes, vocabulary."""

@@ -1,0 +1,238 @@
+"""The list's file format: columns, row validation, cells (design §4; docs/import-format.md).
+
+Pure: no database, no files. transfer.py diffs and writes what this accepts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Sequence
+
+import msgspec
+
+from registry.catalogue import sheets
+from registry.catalogue.models import LEGAL_BASIS_LEVELS, REPLACEMENT_METHODS, Certificate, Status
+from registry.infra import textclean
+
+# (field, Chinese header as official lists write it, accepted English header)
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("code", "编号"),
+    ("name", "证明名称"),
+    ("aliases", "别名"),
+    ("status", "状态"),
+    ("issuer", "开具单位"),
+    ("demanded_by", "索要单位"),
+    ("matters", "办理事项"),
+    ("legal_basis", "设定依据"),
+    ("legal_basis_level", "依据层级"),
+    ("domain", "所属领域"),
+    ("replacement", "取消后办理方式"),
+    ("retain_reason", "保留原因"),
+    ("decision_doc", "决定文号"),
+    ("effective_from", "生效日期"),
+    ("note", "备注"),
+)
+HEADERS = [zh for _, zh in COLUMNS]
+HEADER_TO_FIELD = {zh: f for f, zh in COLUMNS} | {f: f for f, _ in COLUMNS}
+LIST_FIELDS = ("aliases", "demanded_by", "matters")
+# Fields whose difference makes a new version; the effective date alone does not.
+COMPARED = (
+    "name",
+    "aliases",
+    "status",
+    "issuer",
+    "demanded_by",
+    "matters",
+    "legal_basis",
+    "legal_basis_level",
+    "domain",
+    "replacement",
+    "retain_reason",
+    "decision_doc",
+    "note",
+)
+STATUS_WORDS = {
+    "保留": Status.RETAINED,
+    "retained": Status.RETAINED,
+    "取消": Status.ABOLISHED,
+    "abolished": Status.ABOLISHED,
+}
+METHOD_SYNONYMS = {
+    "书面承诺": "申请人书面承诺",
+    "声明": "申请人书面承诺",
+    "信息共享": "数据共享",
+    "信息核查": "数据共享",
+    "内部核查": "部门间核查",
+    "部门核查": "部门间核查",
+    "证照": "现有证照核验",
+    "凭有效证件": "现有证照核验",
+}
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+SPLIT_RE = re.compile(r"[；;]")
+DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+FIELD_LABELS = dict(COLUMNS)
+TransferError = sheets.SheetError
+
+
+class RowError(msgspec.Struct):
+    row: int
+    message: str
+
+
+class ParsedRow(msgspec.Struct):
+    row: int
+    cert: Certificate
+    effective_from: dt.date
+    # The columns the file has: a field whose column is absent keeps its current value.
+    present: frozenset[str] = frozenset()
+
+
+# ---- validating rows ---------------------------------------------------------------------
+
+
+def parse_rows(
+    table: Sequence[Sequence[str]], *, today: dt.date
+) -> tuple[list[ParsedRow], list[RowError]]:
+    """Validate every row; row numbers are spreadsheet rows (the header is row 1)."""
+    if not table:
+        raise TransferError("文件是空的")
+    header = [HEADER_TO_FIELD.get(h.strip().lstrip("\ufeff")) for h in table[0]]
+    missing = {"name", "status"} - {h for h in header if h}
+    if missing:
+        names = "、".join(zh for f, zh in COLUMNS if f in missing)
+        raise TransferError(f"缺少必需的列：{names}")
+    parsed: list[ParsedRow] = []
+    errors: list[RowError] = []
+    seen_codes: dict[str, int] = {}
+    seen_names: dict[str, int] = {}
+    present = frozenset(f for f in header if f)
+    columns = [(j, f) for j, f in enumerate(header) if f]
+    for i, cells in enumerate(table[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        raw = _raw(cells, columns)
+        result = _parse_row(raw, today)
+        if isinstance(result, str):
+            errors.append(RowError(i, result))
+            continue
+        cert, eff = result
+        for key, seen, label in (
+            (cert.code, seen_codes, "编号"),
+            (cert.name, seen_names, "证明名称"),
+        ):
+            if key and key in seen:
+                errors.append(RowError(i, f"{label}“{key}”与第 {seen[key]} 行重复"))
+                break
+            if key:
+                seen[key] = i
+        else:
+            parsed.append(ParsedRow(i, cert, eff, present))
+    return parsed, errors
+
+
+def _raw(cells: Sequence[str], columns: list[tuple[int, str]]) -> dict[str, str]:
+    """The row's known columns, trimmed, with our export's formula quote undone."""
+    raw = {}
+    n = len(cells)
+    for j, field in columns:
+        if j < n:
+            text = cells[j].strip()
+            raw[field] = sheets.unneutralise(text) if text[:1] == "'" else text
+    return raw
+
+
+def _parse_row(raw: dict[str, str], today: dt.date) -> tuple[Certificate, dt.date] | str:
+    # XLSX cannot hold these and the exports would break on them (textclean.py); one search
+    # per row, then find the column.
+    if not textclean.is_clean("".join(raw.values())):
+        field, ch = next((f, c) for f, t in raw.items() if (c := textclean.bad_char(t)))
+        return f"{FIELD_LABELS[field]}{textclean.MESSAGE}（U+{ord(ch):04X}）"
+    name = raw.get("name", "")
+    if not name:
+        return "证明名称不能为空"
+    status = STATUS_WORDS.get(raw.get("status", "").lower())
+    if status is None:
+        return f"状态“{raw.get('status', '')}”无法识别：应为“保留”或“取消”"
+    code = raw.get("code", "")
+    if code and not CODE_RE.match(code):
+        return f"编号“{code}”格式不对：只能包含字母、数字、- 和 _"
+    level = raw.get("legal_basis_level", "")
+    if level and level not in LEGAL_BASIS_LEVELS:
+        return f"依据层级“{level}”无法识别：应为 {'、'.join(LEGAL_BASIS_LEVELS)} 之一"
+    if status is Status.RETAINED and not raw.get("legal_basis"):
+        return "保留的证明事项必须写明设定依据"
+    eff = parse_date(raw.get("effective_from", ""), today)
+    if eff is None:
+        return f"生效日期“{raw.get('effective_from')}”无法识别：应为 YYYY-MM-DD"
+    lists = {f: split_list(raw.get(f, "")) for f in LIST_FIELDS}
+    replacement = raw.get("replacement", "")
+    cert = Certificate(
+        code=code,
+        name=name,
+        status=status,
+        issuer=raw.get("issuer", ""),
+        legal_basis=raw.get("legal_basis", ""),
+        legal_basis_level=level,
+        domain=raw.get("domain", ""),
+        replacement=replacement,
+        replacement_methods=replacement_methods(replacement),
+        retain_reason=raw.get("retain_reason", ""),
+        decision_doc=raw.get("decision_doc", ""),
+        note=raw.get("note", ""),
+        effective_from=eff,
+        **lists,
+    )
+    return cert, eff
+
+
+def parse_date(text: str, today: dt.date) -> dt.date | None:
+    if not text:
+        return today
+    m = DATE_RE.match(text.split(" ")[0])
+    if not m:
+        return None
+    try:
+        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+
+
+def split_list(text: str) -> list[str]:
+    if "；" not in text and ";" not in text:  # most cells: one value or none
+        text = text.strip()
+        return [text] if text else []
+    out: list[str] = []
+    for part in SPLIT_RE.split(text):
+        part = part.strip()
+        if part and part not in out:
+            out.append(part)
+    return out
+
+
+def replacement_methods(text: str) -> list[str]:
+    """The standard methods a free-text 取消后办理方式 names, in a fixed order."""
+    return list(_methods(text)) if text else []
+
+
+@functools.lru_cache(maxsize=4096)  # lists repeat a few phrasings thousands of times
+def _methods(text: str) -> tuple[str, ...]:
+    found = {m for m in REPLACEMENT_METHODS if m in text}
+    found |= {m for word, m in METHOD_SYNONYMS.items() if word in text}
+    return tuple(m for m in REPLACEMENT_METHODS if m in found)
+
+
+def to_cells(cert: Certificate) -> list[str]:
+    out = []
+    for field, _ in COLUMNS:
+        value = getattr(cert, field)
+        if field == "status":
+            text = "保留" if value == Status.RETAINED else "取消"
+        elif field in LIST_FIELDS:
+            text = "；".join(value)
+        elif isinstance(value, dt.date):
+            text = value.isoformat()
+        else:
+            text = value or ""
+        out.append(text)
+    return out

@@ -1,0 +1,174 @@
+"""The list: statuses, items, versions and the labels a reader sees."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+import msgspec
+
+
+class Status(StrEnum):
+    RETAINED = "retained"
+    ABOLISHED = "abolished"
+
+
+STATUS_LABELS = {Status.RETAINED: "保留", Status.ABOLISHED: "取消"}
+
+LEGAL_BASIS_LEVELS = ("法律", "行政法规", "国务院决定", "地方性法规", "规章", "规范性文件", "无")
+# Levels that may found a certificate after 国办发〔2018〕47号.
+STATUTORY_LEVELS = ("法律", "行政法规", "国务院决定", "地方性法规")
+
+REPLACEMENT_METHODS = (
+    "直接取消",
+    "申请人书面承诺",
+    "告知承诺制",
+    "部门间核查",
+    "数据共享",
+    "现有证照核验",
+    "调整开具单位",
+)
+
+
+class DepartmentKind(StrEnum):
+    COUNTY = "county"
+    TOWN = "town"
+    STREET = "street"
+    OTHER = "other"
+
+
+class Department(msgspec.Struct, frozen=True):
+    code: str
+    name: str
+    kind: str
+
+
+class Certificate(msgspec.Struct, kw_only=True):
+    """One certificate as a version of the list states it."""
+
+    code: str
+    name: str
+    status: Status
+    aliases: list[str] = []
+    issuer: str = ""
+    demanded_by: list[str] = []
+    matters: list[str] = []
+    legal_basis: str = ""
+    legal_basis_level: str = ""
+    domain: str = ""
+    replacement: str = ""
+    replacement_methods: list[str] = []
+    retain_reason: str = ""
+    decision_doc: str = ""
+    effective_from: dt.date | None = None
+    note: str = ""
+
+
+class FieldChange(msgspec.Struct, kw_only=True):
+    """One field a version changed: its Chinese label, the old and the new text."""
+
+    field: str
+    label: str
+    old: str
+    new: str
+
+
+class Version(msgspec.Struct, kw_only=True):
+    """One row of an item's public history: what changed and the public reason, never who
+    made the change (that is in the audit log, for staff)."""
+
+    id: int
+    valid_from: dt.date
+    valid_to: dt.date | None
+    name: str
+    status: Status
+    change: str  # initial | added | abolished | restored | amended | corrected
+    change_label: str
+    change_reason: str
+    decision_doc: str
+    recorded_at: dt.datetime
+    superseded_at: dt.datetime | None = None
+    changes: list[FieldChange] = []
+
+
+# What a version did, judged against the version of the same code just before it.
+CHANGE_LABELS = {
+    "initial": "列入初始清单",
+    "added": "新增",
+    "abolished": "取消",
+    "restored": "恢复保留",
+    "amended": "修改",
+    "corrected": "更正",
+}
+# Field labels for diffs, as official lists name the columns (listformat.COLUMNS).
+FIELD_LABELS = {
+    "name": "证明名称",
+    "aliases": "别名",
+    "status": "状态",
+    "issuer": "开具单位",
+    "demanded_by": "索要单位",
+    "matters": "办理事项",
+    "legal_basis": "设定依据",
+    "legal_basis_level": "依据层级",
+    "domain": "所属领域",
+    "replacement": "取消后办理方式",
+    "retain_reason": "保留原因",
+    "decision_doc": "决定文号",
+    "effective_from": "生效日期",
+    "note": "备注",
+}
+DIFF_TEXT = 300  # characters of one side of a diff kept; a longer value is cut with "…"
+
+
+def field_text(value: object) -> str:
+    """A field value as a reader sees it: lists joined with ；, a status in Chinese."""
+    if isinstance(value, Status):
+        text = STATUS_LABELS[value]
+    elif isinstance(value, list | tuple):
+        text = "；".join(str(v) for v in value)
+    elif value is None:
+        text = ""
+    else:
+        text = str(value)
+    return text if len(text) <= DIFF_TEXT else text[: DIFF_TEXT - 1] + "…"
+
+
+def field_changes(old: object, new: object, fields: tuple[str, ...]) -> list[FieldChange]:
+    """The fields whose values differ between two versions (any objects with those fields)."""
+    out = []
+    for f in fields:
+        a, b = getattr(old, f), getattr(new, f)
+        if a != b:
+            label = FIELD_LABELS.get(f, f)
+            out.append(FieldChange(field=f, label=label, old=field_text(a), new=field_text(b)))
+    return out
+
+
+class CertificateDetail(Certificate, kw_only=True):
+    history: list[Version] = []
+
+
+class Summary(msgspec.Struct, kw_only=True):
+    reviewed: int
+    abolished: int
+    retained: int
+    abolished_rate: float
+    as_of: dt.date
+
+
+class CertificatePage(msgspec.Struct, kw_only=True):
+    items: list[Certificate]
+    total: int
+    page: int
+    per_page: int
+
+
+class ListFilters(msgspec.Struct, kw_only=True, frozen=True):
+    status: Status | None = None
+    q: str | None = None
+    department: str | None = None
+    domain: str | None = None
+    replacement: str | None = None
+    on: dt.date | None = None
+    page: int = 1
+    per_page: int = 50

@@ -1,0 +1,1 @@
+"""The verdict: name and matter look-up and the pure decision."""

@@ -1,0 +1,1 @@
+"""Complaints: filing, classification, the workflow table, tracking, statistics."""

@@ -1,0 +1,178 @@
+"""Complaints: states, classifications, what is filed and what the public sees."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+import msgspec
+
+
+class ComplaintStatus(StrEnum):
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    ASSIGNED = "assigned"
+    REPLIED = "replied"
+    CLOSED = "closed"
+
+
+COMPLAINT_STATUS_LABELS = {
+    ComplaintStatus.SUBMITTED: "已提交，待受理",
+    ComplaintStatus.ACCEPTED: "已受理",
+    ComplaintStatus.REJECTED: "不予受理",
+    ComplaintStatus.ASSIGNED: "已转办，部门办理中",
+    ComplaintStatus.REPLIED: "部门已反馈",
+    ComplaintStatus.CLOSED: "已办结",
+}
+
+
+class Classification(StrEnum):
+    ABOLISHED = "abolished"
+    UNLISTED = "unlisted"
+    RETAINED_OUT_OF_SCOPE = "retained_out_of_scope"
+    RETAINED_IN_SCOPE = "retained_in_scope"
+    OUT_OF_SCOPE = "out_of_scope"  # a licence or identity document, not a certificate
+    UNDETERMINED = "undetermined"  # depends on the matter: the office sorts it out
+
+
+CLASSIFICATION_LABELS = {
+    Classification.ABOLISHED: "索要已取消的证明",
+    Classification.UNLISTED: "索要清单之外的证明",
+    Classification.RETAINED_OUT_OF_SCOPE: "保留证明，但用于清单未列明的事项",
+    Classification.RETAINED_IN_SCOPE: "保留证明，在列明事项中索要",
+    Classification.OUT_OF_SCOPE: "证件（不是证明），由办公室核实",
+    Classification.UNDETERMINED: "要看办理事项，由办公室核实",
+}
+
+
+class Disclosure(StrEnum):
+    NAMED = "named"
+    CONFIDENTIAL = "confidential"
+    ANONYMOUS = "anonymous"
+
+
+class ContactIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+class ComplaintIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A complaint as sent: every field optional here so each gets its own clear error."""
+
+    department: str | None = None
+    department_other: str | None = None
+    certificate_name: str | None = None
+    matter: str | None = None
+    demanded_on: str | None = None
+    place: str | None = None
+    description: str | None = None
+    disclosure: str | None = None
+    contact: ContactIn | None = None
+
+
+class NewComplaint(msgspec.Struct, kw_only=True):
+    """A complaint that passed validation."""
+
+    department_code: str | None
+    department_other: str
+    certificate_name: str
+    matter: str
+    demanded_on: dt.date
+    place: str
+    description: str
+    disclosure: Disclosure
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+
+
+class Receipt(msgspec.Struct, kw_only=True):
+    reference: str
+    access_code: str
+    status: ComplaintStatus
+    classification: Classification
+    deadline: dt.date
+
+
+class DeadlineReason(StrEnum):
+    """What set the current reply deadline (with reply_from and reply_days, its parameters)."""
+
+    FILED = "filed"
+    ACCEPTED = "accepted"
+    EXTENDED = "extended"
+    REOPENED = "reopened"
+
+
+class SatisfactionBy(StrEnum):
+    OFFICE = "office"
+    COMPLAINANT = "complainant"
+
+
+# A public event's heading, by kind; the complainant's own follow-up reads as their rating.
+EVENT_TITLES = {
+    "submitted": "投诉已提交",
+    "accept": "已受理",
+    "reject": "不予受理",
+    "assign": "已转办",
+    "extend": "已延期",
+    "reply": "部门反馈",
+    "close": "已办结",
+    "follow_up": "已回访",
+    "rating": "您的评价",
+    "deadline": "期限调整",
+    "note": "内部备注",
+}
+
+
+class TimelineEvent(msgspec.Struct, kw_only=True):
+    at: dt.datetime
+    kind: str
+    status_to: str | None
+    note: str
+    # "complainant" for what the complainant did (filing, their own rating), else "staff".
+    by: str = "staff"
+
+    @property
+    def title(self) -> str:
+        if self.kind == "follow_up" and self.by == SatisfactionBy.COMPLAINANT:
+            return EVENT_TITLES["rating"]
+        return EVENT_TITLES.get(self.kind, self.kind)
+
+
+class ComplaintPublic(msgspec.Struct, kw_only=True):
+    """What the complainant sees: never contact data."""
+
+    reference: str
+    status: ComplaintStatus
+    classification: Classification
+    certificate_name: str
+    certificate_code: str | None
+    department: str
+    matter: str
+    demanded_on: dt.date
+    place: str
+    description: str
+    submitted_at: dt.datetime
+    accept_due: dt.date
+    reply_due: dt.date
+    # The deadline rests on computed holidays: that year's official notice is not loaded yet.
+    deadline_provisional: bool = False
+    # Why reply_due is what it is: counted deadline_days working days after deadline_from.
+    deadline_reason: DeadlineReason = DeadlineReason.FILED
+    deadline_days: int = 15
+    deadline_from: dt.date | None = None
+    extension_reason: str = ""  # the current deadline's extension; cleared by a reopen
+    reopened: bool = False
+    closed_at: dt.datetime | None = None
+    result: str = ""  # written for the complainant at closing
+    # The level recorded for the current closing (None before it, or once it reopens).
+    satisfaction: str | None = None
+    satisfaction_by: SatisfactionBy | None = None
+    may_rate: bool = False  # closed and not yet rated: the tracking page offers the form
+    may_reopen: bool = False  # an unsatisfied rating now would send it back (once only)
+    timeline: list[TimelineEvent] = []
+
+
+# ---- staff -----------------------------------------------------------------------------

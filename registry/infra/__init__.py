@@ -1,0 +1,1 @@
+"""Infrastructure: the pool, migrations, embedded PostgreSQL, NOTIFY, clock, caches, the outbox."""

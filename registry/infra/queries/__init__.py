@@ -1,0 +1,1 @@
+"""SQL the infrastructure owns."""

@@ -1,0 +1,1 @@
+"""The web layer: app, middleware, rendering, errors, routes by audience."""

@@ -1,0 +1,165 @@
+"""Domain errors and the handlers that render them: JSON under /api, an HTML page elsewhere."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+from urllib.parse import quote
+
+import asyncpg
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from registry.infra.errorshape import ErrorBody, FieldError
+
+log = logging.getLogger("registry")
+
+MESSAGES = {
+    400: "请求参数有误",
+    403: "没有权限访问",
+    404: "找不到这个页面或事项",
+    405: "不支持这种请求方式",
+    409: "数据已被他人修改，请刷新后重试",
+    413: "提交的内容太大",
+    422: "提交的内容有误",
+    429: "请求太频繁，请稍后再试",
+    500: "服务器内部错误",
+    503: "服务暂时不可用，请稍后再试",
+}
+
+
+# Failures to reach PostgreSQL: 503 with Retry-After, and one log line. Anything else,
+# other OSErrors included (a missing file, a full disk), is a bug: 500 with a traceback.
+DB_DOWN = (
+    # Refused, reset, aborted, broken pipe: the only connections a request opens are the
+    # pool's to PostgreSQL (mail goes out from the outbox task, not from requests).
+    ConnectionError,
+    asyncpg.PostgresConnectionError,  # class 08, and a connection lost mid-query
+    asyncpg.exceptions.CannotConnectNowError,  # starting up or shutting down (57P03)
+    asyncpg.exceptions.TooManyConnectionsError,  # 53300
+    # The server ended the session: `pg_ctl stop/restart -m fast` (57P01) or another backend
+    # crashed (57P02). Usually arrives wrapped in ConnectionDoesNotExistError; not always.
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    # A pooled connection whose server sent that FATAL while it sat idle fails its next
+    # query client-side: "cannot switch to state 15; another operation (2) is in progress"
+    # (MagicStack/asyncpg#784, #1069). The pool terminates it on release; the retry works.
+    asyncpg.InternalClientError,
+)
+
+
+def db_unreachable(exc: BaseException) -> bool:
+    """True only when PostgreSQL cannot be reached right now (try again), not for bugs."""
+    if isinstance(exc, DB_DOWN):
+        return True
+    if isinstance(exc, asyncpg.InterfaceError):  # "connection is closed", "pool is closing"
+        return "closed" in str(exc) or "closing" in str(exc)
+    # A missing Unix socket (FileNotFoundError), DNS, a connect or pool timeout, "Multiple
+    # exceptions" from every address refusing: OSErrors, but only raised inside asyncpg.
+    return isinstance(exc, OSError) and _raised_in_asyncpg(exc)
+
+
+def _raised_in_asyncpg(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        if str(tb.tb_frame.f_globals.get("__name__", "")).startswith("asyncpg."):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def error_responses(*codes: int) -> dict[int, Any]:
+    """OpenAPI entries for the error shape every JSON error has (documented per operation)."""
+    from litestar.openapi.datastructures import ResponseSpec
+
+    return {c: ResponseSpec(data_container=ErrorBody, description=MESSAGES[c]) for c in codes}
+
+
+class InvalidInput(Exception):
+    """Bad input, with the field each message is about."""
+
+    def __init__(self, errors: list[FieldError], status: int = 400, message: str = "") -> None:
+        super().__init__(message or MESSAGES.get(status, "请求有误"))
+        self.errors = errors
+        self.status = status
+        self.message = message or MESSAGES.get(status, "请求有误")
+
+
+class NotFound(Exception):
+    def __init__(self, message: str = MESSAGES[404]) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _field_errors(exc: HTTPException) -> list[FieldError]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    out = []
+    for item in extra:
+        if isinstance(item, dict):
+            out.append(
+                FieldError(
+                    str(item.get("key") or item.get("source") or ""), str(item.get("message", ""))
+                )
+            )
+    return out
+
+
+def describe(exc: Exception) -> tuple[int, str, list[FieldError]]:
+    if isinstance(exc, InvalidInput):
+        return exc.status, exc.message, exc.errors
+    if isinstance(exc, NotFound):
+        return 404, exc.message, []
+    if isinstance(exc, ValidationException):
+        return 400, MESSAGES[400], _field_errors(exc)
+    if db_unreachable(exc):
+        return 503, MESSAGES[503], []
+    if isinstance(exc, HTTPException):
+        code = exc.status_code
+        detail = exc.detail if code < 500 and exc.detail and not exc.detail.isascii() else ""
+        return code, detail or MESSAGES.get(code, "请求有误"), []
+    return 500, MESSAGES[500], []
+
+
+def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    status, message, errors = describe(exc)
+    headers: dict[str, str] = {}
+    if isinstance(exc, HTTPException) and exc.headers:
+        headers.update(exc.headers)
+    if status == 503:
+        headers.setdefault("retry-after", "5")  # a busy index build says how long itself
+    ref = ""
+    if status >= 500:
+        ref = secrets.token_hex(4)
+        if status == 503 and db_unreachable(exc):
+            # An outage is one line per request: tracebacks here would flood the log.
+            reason = f"{type(exc).__name__}: {exc}"[:200]
+            log.warning(
+                "database unreachable %s on %s %s (%s)",
+                ref,
+                request.method,
+                request.url.path,
+                reason,
+            )
+        else:
+            log.error("error %s on %s %s", ref, request.method, request.url.path, exc_info=exc)
+    if status == 401 and not request.url.path.startswith("/api/"):
+        target = quote(request.url.path) if request.method == "GET" else ""
+        return Response(b"", status_code=303, headers={"location": f"/staff/login?next={target}"})
+    if request.url.path.startswith("/api/"):
+        body = ErrorBody(
+            status=status, error=message + (f"（参考编号 {ref}）" if ref else ""), errors=errors
+        )
+        return Response(
+            msgspec.json.encode(body),
+            status_code=status,
+            headers=headers,
+            media_type=MediaType.JSON,
+        )
+    from registry.web.rendering import render_page
+
+    html = render_page(
+        request, "errors/error.html", status=status, message=message, errors=errors, ref=ref
+    )
+    return Response(html, status_code=status, headers=headers, media_type=MediaType.HTML)

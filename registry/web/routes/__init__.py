@@ -1,0 +1,1 @@
+"""Route handlers by audience; no route module imports another."""

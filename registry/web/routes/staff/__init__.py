@@ -1,0 +1,1 @@
+"""Pages for departments and the supervising office."""

@@ -1,0 +1,397 @@
+"""The checker's vocabulary, kept by the supervising office: everyday words for matters and
+certificate names (/staff/vocabulary) and licences and identity documents (/staff/licences).
+
+Every change needs a reason and is a new version (queries/vocabulary.py: one transaction, one
+audit row); this worker's checker indexes are dropped at once, the other workers' on NOTIFY."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, Router, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
+from litestar.response import Redirect
+
+from registry.accounts import auth
+from registry.catalogue.queries import vocabulary as vq
+from registry.catalogue.vocab import (
+    LICENCE_HEADERS,
+    TERM_HEADERS,
+    TERM_KIND_LABELS,
+    Licence,
+    Term,
+    TermKind,
+)
+from registry.infra import invalidation
+from registry.infra.errorshape import FieldError
+from registry.web import inputguard
+from registry.web.staffpages import page, page_number, user_of
+
+Req = Request[Any, Any, Any]
+PAGE = 50
+SHOW = {"policy": "supervisor"}
+FORM = {"policy": "supervisor", inputguard.RESHOWS_FORM: True}
+PHRASE_MAX = 30  # an everyday phrase, a licence's name or alias: what people type
+TARGET_MAX = 100  # an official wording (a matter, a certificate's name)
+MAX_ENTRIES = 50  # phrases, targets or aliases in one entry
+LIMITS = {"domain": 50, "note": 500, "issuer": 200, "rule": 1000, "legal_basis": 500}
+SEPARATORS = re.compile(r"[\r\n；;、]+")
+REASON_REQUIRED = "请填写变更理由（为什么增加、修改或停用这一条，记入审计日志）"
+UNCHANGED = "与现行版本相同：没有需要保存的变更"
+STALE = "这一条刚被其他人修改或停用过。下面是最新内容，请核对后重新填写并提交。"
+TERM_LABELS = {f: zh for zh, f in TERM_HEADERS.items()} | {"reason": "变更理由"}
+LICENCE_LABELS = {f: zh for zh, f in LICENCE_HEADERS.items()} | {"reason": "变更理由"}
+SOURCE_WORDS = {"shipped": "系统默认", "office": "办公室"}
+
+
+def vocabulary_changed(request: Req) -> None:
+    """This worker's caches now; the other workers hear the NOTIFY (registry.infra.invalidation)."""
+    invalidation.list_changed(request.app.state)
+
+
+def read_form(data: Mapping[str, Any], fields: Iterable[str]) -> dict[str, str]:
+    """The submitted text of each field, trimmed and bounded."""
+    return {f: str(data.get(f, "") or "").strip()[: LIMITS.get(f, 4000)] for f in fields}
+
+
+def split(text: str) -> tuple[str, ...]:
+    """One per line (or separated by 、；;), spaces collapsed, repeats dropped."""
+    parts = (" ".join(p.split()) for p in SEPARATORS.split(text))
+    return tuple(dict.fromkeys(p for p in parts if p))
+
+
+def check_words(
+    field: str, label: str, words: tuple[str, ...], longest: int, *, required: bool = True
+) -> list[FieldError]:
+    if not words:
+        return [FieldError(field, f"请填写{label}")] if required else []
+    errors = [
+        FieldError(field, f"“{w[:40]}”太长：每个{label}最多 {longest} 个字") for w in words
+        if len(w) > longest
+    ]  # fmt: skip
+    if len(words) > MAX_ENTRIES:
+        errors.append(FieldError(field, f"{label}最多 {MAX_ENTRIES} 个：请拆成几条"))
+    return errors
+
+
+def read_term(values: Mapping[str, str]) -> tuple[Term, list[FieldError]]:
+    errors = []
+    kind = values.get("kind", "")
+    if kind not in set(TermKind):
+        errors.append(FieldError("kind", "请选择类别"))
+    phrases, targets = split(values.get("phrases", "")), split(values.get("targets", ""))
+    errors += check_words("phrases", "说法", phrases, PHRASE_MAX)
+    errors += check_words("targets", "规范用语", targets, TARGET_MAX)
+    term = Term(
+        key="",
+        kind=TermKind(kind) if kind in set(TermKind) else TermKind.MATTER,
+        phrases=phrases,
+        targets=targets,
+        domain=" ".join(values.get("domain", "").split()),
+        note=values.get("note", ""),
+    )
+    return term, errors
+
+
+def read_licence(values: Mapping[str, str]) -> tuple[Licence, list[FieldError]]:
+    name = " ".join(values.get("name", "").split())
+    aliases = tuple(a for a in split(values.get("aliases", "")) if a != name)
+    errors = check_words("name", "证照名称", (name,) if name else (), PHRASE_MAX)
+    errors += check_words("aliases", "别名", aliases, PHRASE_MAX, required=False)
+    licence = Licence(
+        key="",
+        name=name,
+        aliases=aliases,
+        issuer=" ".join(values.get("issuer", "").split()),
+        rule=values.get("rule", ""),
+        legal_basis=values.get("legal_basis", ""),
+    )
+    return licence, errors
+
+
+def change_errors(request: Req, values: Mapping[str, str]) -> list[FieldError]:
+    """What every change must get right: no control characters, a reason."""
+    errors = inputguard.refused(request)
+    if not values.get("reason"):
+        errors.append(FieldError("reason", REASON_REQUIRED))
+    return errors
+
+
+def taken_errors(taken: vq.Taken, field_of: Mapping[str, str]) -> list[FieldError]:
+    return [
+        FieldError(field_of.get(w, ""), f"“{w}”已在 {key} 中使用：请直接修改那一条，或换个说法")
+        for w, key in taken.taken.items()
+    ]
+
+
+def expected_of(values: Mapping[str, str]) -> int:
+    """The version the form was built from (0: none, so compare-and-set refuses it)."""
+    text = values.get("expected", "")
+    return int(text) if text.isdigit() and len(text) < 18 else 0
+
+
+def by_field(errors: Iterable[FieldError]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for e in errors:
+        out.setdefault(e.field, []).append(e.message)
+    return out
+
+
+def context(labels: dict[str, str], errors: list[FieldError], **extra: Any) -> dict[str, Any]:
+    return {
+        "labels": labels,
+        "errors": errors,
+        "field_errors": by_field(errors),
+        "retire_errors": {},
+        "message": "",
+        "kinds": TERM_KIND_LABELS,
+        "sources": SOURCE_WORDS,
+    } | extra
+
+
+# ---- an entry: add, edit, retire, its versions (the same for both kinds) ------------------
+
+
+@dataclass(frozen=True)
+class Section:
+    """One kind of entry in the workspace: where it lives and how its form reads."""
+
+    entity: vq.Entity[Any]
+    path: str  # /staff/vocabulary
+    templates: str  # staff/vocabulary
+    labels: dict[str, str]
+    fields: tuple[str, ...]  # the form's fields, the reason last
+    read: Callable[[Mapping[str, str]], tuple[Any, list[FieldError]]]
+    field_of: Callable[[Any], dict[str, str]]  # a refused word -> the field it was typed in
+    blank: dict[str, str]  # a new entry's form
+
+
+def form_values(version: vq.Version, section: Section) -> dict[str, str]:
+    """A version as its form shows it: lists one per line; the reason is the new change's."""
+    data = msgspec.to_builtins(version)
+    return {
+        f: "\n".join(data[f]) if isinstance(data[f], list) else str(data[f])
+        for f in section.fields
+        if f != "reason"
+    }
+
+
+async def entry_page(
+    request: Req,
+    section: Section,
+    key: str,
+    *,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+    errors: list[FieldError] | None = None,
+    **extra: Any,
+) -> Response[bytes]:
+    """An entry: its edit and retire forms while it is current, and all its versions."""
+    async with request.app.state.pool.acquire() as conn:
+        versions = await vq.history(conn, section.entity, key)
+        gone = bool(versions) and versions[0].valid_to is not None
+        retired = await vq.retirement(conn, section.entity, key) if gone else None
+    if not versions:
+        raise NotFoundException()
+    return page(
+        request,
+        f"{section.templates}/edit.html",
+        status=status,
+        **context(
+            section.labels,
+            errors or [],
+            key=key,
+            entry=versions[0],
+            versions=versions,
+            retirement=retired,
+            values=values if values is not None else form_values(versions[0], section),
+            **extra,
+        ),
+    )
+
+
+def entry_routes(s: Section) -> list[Any]:
+    """The new / add / entry / save / retire handlers of a section."""
+
+    @get("/new", opt=SHOW)
+    async def new_form(request: Req) -> Response[bytes]:
+        return page(request, f"{s.templates}/edit.html", **context(s.labels, [], values=s.blank))
+
+    @post("/new", opt=FORM)
+    async def create(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[Any]:
+        values = read_form(data, s.fields)
+        entry, errors = s.read(values)
+        errors = change_errors(request, values) + errors
+        if not errors:
+            try:
+                async with request.app.state.pool.acquire() as conn:
+                    key = await vq.add(
+                        conn, s.entity, entry,
+                        actor=user_of(request).username, reason=values["reason"][:500],
+                    )  # fmt: skip
+            except vq.Taken as taken:
+                errors = taken_errors(taken, s.field_of(entry))
+        if errors:
+            ctx = context(s.labels, errors, values=values)
+            return page(request, f"{s.templates}/edit.html", status=422, **ctx)
+        vocabulary_changed(request)
+        return Redirect(f"{s.path}/{key}?msg=已新增 {key}", status_code=303)
+
+    @get("/{key:str}", opt=SHOW)
+    async def show(request: Req, key: FromPath[str]) -> Response[bytes]:
+        return await entry_page(request, s, key)
+
+    @post("/{key:str}", opt=FORM)
+    async def save(
+        request: Req, key: FromPath[str], data: URLEncodedBody[dict[str, Any]]
+    ) -> Response[Any]:
+        """A new version of the entry; a form built from an older version gets 409."""
+        values = read_form(data, (*s.fields, "expected"))
+        entry, errors = s.read(values)
+        errors = change_errors(request, values) + errors
+        if not errors:
+            try:
+                async with request.app.state.pool.acquire() as conn:
+                    await vq.edit(
+                        conn, s.entity, key, expected_of(values), entry,
+                        actor=user_of(request).username, reason=values["reason"][:500],
+                    )  # fmt: skip
+            except vq.Stale:
+                kept = {"reason": values["reason"]}
+                return await entry_page(request, s, key, status=409, message=STALE, kept=kept)
+            except vq.Unchanged:
+                errors = [FieldError("", UNCHANGED)]
+            except vq.Taken as taken:
+                errors = taken_errors(taken, s.field_of(entry))
+        if errors:
+            return await entry_page(request, s, key, status=422, values=values, errors=errors)
+        vocabulary_changed(request)
+        return Redirect(f"{s.path}/{key}?msg=已保存为新版本", status_code=303)
+
+    @post("/{key:str}/retire", opt=FORM)
+    async def retire(
+        request: Req, key: FromPath[str], data: URLEncodedBody[dict[str, Any]]
+    ) -> Response[Any]:
+        """Close the current version without a successor: the checker stops using it."""
+        values = read_form(data, ("reason", "expected"))
+        if errors := change_errors(request, values):
+            refused: dict[str, Any] = {
+                "retire_errors": by_field(errors),
+                "retire_reason": values["reason"],
+            }
+            return await entry_page(request, s, key, status=422, **refused)
+        try:
+            async with request.app.state.pool.acquire() as conn:
+                await vq.retire(
+                    conn, s.entity, key, expected_of(values),
+                    actor=user_of(request).username, reason=values["reason"][:500],
+                )  # fmt: skip
+        except vq.Stale:
+            return await entry_page(request, s, key, status=409, message=STALE)
+        vocabulary_changed(request)
+        return Redirect(f"{s.path}/{key}?msg=已停用", status_code=303)
+
+    return [new_form, create, show, save, retire]
+
+
+# ---- the two sections ---------------------------------------------------------------------
+
+THESAURUS = Section(
+    entity=vq.TERMS,
+    path="/staff/vocabulary",
+    templates="staff/vocabulary",
+    labels=TERM_LABELS,
+    fields=("kind", "phrases", "targets", "domain", "note", "reason"),
+    read=read_term,
+    field_of=lambda term: dict.fromkeys(term.phrases, "phrases"),
+    blank={"kind": str(TermKind.MATTER)},
+)
+LICENCES = Section(
+    entity=vq.LICENCES,
+    path="/staff/licences",
+    templates="staff/licences",
+    labels=LICENCE_LABELS,
+    fields=("name", "aliases", "issuer", "rule", "legal_basis", "reason"),
+    read=read_licence,
+    field_of=lambda lic: dict.fromkeys(lic.aliases, "aliases") | {lic.name: "name"},
+    blank={},
+)
+
+
+@get("/", opt=SHOW)
+async def terms(
+    request: Req,
+    q_: Annotated[str | None, QueryParameter(name="q")] = None,
+    kind: FromQuery[str | None] = None,
+    domain: FromQuery[str | None] = None,
+    retired: FromQuery[str | None] = None,
+    page_no: Annotated[int, QueryParameter(name="page")] = 1,
+) -> Response[bytes]:
+    """Everyday words, searchable, by kind and domain; retired ones on request."""
+    filters = {
+        "q": (q_ or "").strip()[:100] or None,
+        "kind": kind if kind in set(TermKind) else None,
+        "domain": (domain or "").strip()[:50] or None,
+    }
+    page_no = page_number(page_no)
+    async with request.app.state.pool.acquire() as conn:
+        rows, total = await vq.list_terms(
+            conn, **filters, retired=retired == "1", limit=PAGE, offset=(page_no - 1) * PAGE
+        )
+        domains = await vq.term_domains(conn)
+    shown = {k: v or "" for k, v in filters.items()} | {"retired": "1" if retired == "1" else ""}
+    return page(
+        request,
+        "staff/vocabulary/index.html",
+        **context(TERM_LABELS, []),
+        rows=rows,
+        total=total,
+        filters=shown,
+        domains=domains,
+        page_no=page_no,
+        pages=max(1, (total + PAGE - 1) // PAGE),
+    )
+
+
+@get("/", opt=SHOW)
+async def licences(
+    request: Req,
+    q_: Annotated[str | None, QueryParameter(name="q")] = None,
+    retired: FromQuery[str | None] = None,
+    page_no: Annotated[int, QueryParameter(name="page")] = 1,
+) -> Response[bytes]:
+    query = (q_ or "").strip()[:100] or None
+    page_no = page_number(page_no)
+    async with request.app.state.pool.acquire() as conn:
+        rows, total = await vq.list_licences(
+            conn, q=query, retired=retired == "1", limit=PAGE, offset=(page_no - 1) * PAGE
+        )
+    return page(
+        request,
+        "staff/licences/index.html",
+        **context(LICENCE_LABELS, []),
+        rows=rows,
+        total=total,
+        filters={"q": query or "", "retired": "1" if retired == "1" else ""},
+        page_no=page_no,
+        pages=max(1, (total + PAGE - 1) // PAGE),
+    )
+
+
+thesaurus_router = Router(
+    guards=[auth.policy_guard],  # staff pages: each handler names its policy
+    path=THESAURUS.path,
+    route_handlers=[terms, *entry_routes(THESAURUS)],
+    include_in_schema=False,
+)
+licences_router = Router(
+    guards=[auth.policy_guard],
+    path=LICENCES.path,
+    route_handlers=[licences, *entry_routes(LICENCES)],
+    include_in_schema=False,
+)

@@ -1,0 +1,1 @@
+"""The working-day calendar and the transition engine shared by every kind of case."""

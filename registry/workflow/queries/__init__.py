@@ -1,0 +1,1 @@
+"""SQL for the working-day calendar and deadlines."""
