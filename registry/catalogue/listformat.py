@@ -12,46 +12,20 @@ from collections.abc import Sequence
 import msgspec
 
 from registry.catalogue import sheets
-from registry.catalogue.models import LEGAL_BASIS_LEVELS, REPLACEMENT_METHODS, Certificate, Status
+from registry.catalogue.models import (
+    FIELD_LABELS,
+    LEGAL_BASIS_LEVELS,
+    REPLACEMENT_METHODS,
+    Certificate,
+    Status,
+)
 from registry.infra import textclean
 
-# (field, Chinese header as official lists write it, accepted English header)
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("code", "编号"),
-    ("name", "证明名称"),
-    ("aliases", "别名"),
-    ("status", "状态"),
-    ("issuer", "开具单位"),
-    ("demanded_by", "索要单位"),
-    ("matters", "办理事项"),
-    ("legal_basis", "设定依据"),
-    ("legal_basis_level", "依据层级"),
-    ("domain", "所属领域"),
-    ("replacement", "取消后办理方式"),
-    ("retain_reason", "保留原因"),
-    ("decision_doc", "决定文号"),
-    ("effective_from", "生效日期"),
-    ("note", "备注"),
-)
+# (field, Chinese header as official lists write it); the field name is accepted as a header.
+COLUMNS: tuple[tuple[str, str], ...] = tuple(FIELD_LABELS.items())
 HEADERS = [zh for _, zh in COLUMNS]
 HEADER_TO_FIELD = {zh: f for f, zh in COLUMNS} | {f: f for f, _ in COLUMNS}
 LIST_FIELDS = ("aliases", "demanded_by", "matters")
-# Fields whose difference makes a new version; the effective date alone does not.
-COMPARED = (
-    "name",
-    "aliases",
-    "status",
-    "issuer",
-    "demanded_by",
-    "matters",
-    "legal_basis",
-    "legal_basis_level",
-    "domain",
-    "replacement",
-    "retain_reason",
-    "decision_doc",
-    "note",
-)
 STATUS_WORDS = {
     "保留": Status.RETAINED,
     "retained": Status.RETAINED,
@@ -71,7 +45,6 @@ METHOD_SYNONYMS = {
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 SPLIT_RE = re.compile(r"[；;]")
 DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-FIELD_LABELS = dict(COLUMNS)
 TransferError = sheets.SheetError
 
 

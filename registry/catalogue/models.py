@@ -100,8 +100,10 @@ CHANGE_LABELS = {
     "amended": "修改",
     "corrected": "更正",
 }
-# Field labels for diffs, as official lists name the columns (listformat.COLUMNS).
+# The list's fields as official lists name them, in their order: the file columns
+# (listformat.COLUMNS) and the labels of diffs.
 FIELD_LABELS = {
+    "code": "编号",
     "name": "证明名称",
     "aliases": "别名",
     "status": "状态",
@@ -117,6 +119,8 @@ FIELD_LABELS = {
     "effective_from": "生效日期",
     "note": "备注",
 }
+# Fields whose difference makes a new version; the code and effective date alone do not.
+COMPARED = tuple(f for f in FIELD_LABELS if f not in ("code", "effective_from"))
 DIFF_TEXT = 300  # characters of one side of a diff kept; a longer value is cut with "…"
 
 

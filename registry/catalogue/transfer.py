@@ -17,7 +17,6 @@ from registry.catalogue import sheets
 from registry.catalogue.listformat import (
     CODE_RE,
     COLUMNS,
-    COMPARED,
     HEADERS,
     LIST_FIELDS,
     ParsedRow,
@@ -29,7 +28,13 @@ from registry.catalogue.listformat import (
     split_list,
     to_cells,
 )
-from registry.catalogue.models import Certificate, Department, FieldChange, field_changes
+from registry.catalogue.models import (
+    COMPARED,
+    Certificate,
+    Department,
+    FieldChange,
+    field_changes,
+)
 from registry.catalogue.queries import departments as dq
 from registry.catalogue.queries import imports as iq
 from registry.infra import audit, clock

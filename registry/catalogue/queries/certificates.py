@@ -9,27 +9,15 @@ import msgspec
 
 from registry.catalogue.models import (
     CHANGE_LABELS,
+    COMPARED,
     Certificate,
     Status,
     Summary,
     Version,
     field_changes,
 )
+from registry.catalogue.queries.columns import IN_FORCE, LATEST, SELECT, to_certificate
 from registry.infra.db import many, one
-
-# The columns of a Certificate, in the order of the Struct.
-COLUMNS = """
-    code, name, status, aliases, issuer, demanded_by, matters, legal_basis,
-    legal_basis_level, domain, replacement, replacement_methods, retain_reason,
-    decision_doc, valid_from AS effective_from, note
-"""
-
-# A version is in force on $1 when its half-open range contains the date.
-IN_FORCE = """
-    superseded_at IS NULL
-    AND valid_from <= $1::date
-    AND (valid_to IS NULL OR valid_to > $1::date)
-"""
 
 
 async def list_certificates(
@@ -47,10 +35,9 @@ async def list_certificates(
 ) -> tuple[list[Certificate], int]:
     rows = await conn.fetch(
         f"""
-        SELECT {COLUMNS}, count(*) OVER () AS total
-        FROM certificate_versions
-        WHERE {IN_FORCE}
-          AND ($2::text IS NULL OR status = $2)
+        SELECT {SELECT}, count(*) OVER () AS total
+        FROM {IN_FORCE}
+        WHERE ($2::text IS NULL OR status = $2)
           AND ($3::text IS NULL OR strpos(name, $3) > 0
                OR strpos(array_to_string(aliases, '|'), $3) > 0
                OR code = ANY($9::text[]))
@@ -73,7 +60,7 @@ async def list_certificates(
     total = rows[0]["total"] if rows else 0
     if not rows and offset:
         total = await count_certificates(conn, on=on, status=status)
-    return [msgspec.convert(_drop_total(r), Certificate) for r in rows], total
+    return [to_certificate(r) for r in rows], total
 
 
 async def in_force(conn: asyncpg.Connection, *, on: dt.date) -> list[Certificate]:
@@ -82,7 +69,7 @@ async def in_force(conn: asyncpg.Connection, *, on: dt.date) -> list[Certificate
     out: list[Certificate] = []
     async with conn.transaction():
         async for row in conn.cursor(
-            f"SELECT {COLUMNS} FROM certificate_versions WHERE {IN_FORCE} ORDER BY code",
+            f"SELECT {SELECT} FROM {IN_FORCE} ORDER BY code",
             on,
             prefetch=2000,
         ):
@@ -90,18 +77,11 @@ async def in_force(conn: asyncpg.Connection, *, on: dt.date) -> list[Certificate
     return out
 
 
-def _drop_total(row: asyncpg.Record) -> dict[str, object]:
-    d = dict(row)
-    d.pop("total", None)
-    return d
-
-
 async def count_certificates(
     conn: asyncpg.Connection, *, on: dt.date, status: str | None = None
 ) -> int:
     n: int = await conn.fetchval(
-        f"SELECT count(*) FROM certificate_versions WHERE {IN_FORCE}"
-        " AND ($2::text IS NULL OR status = $2)",
+        f"SELECT count(*) FROM {IN_FORCE} WHERE $2::text IS NULL OR status = $2",
         on,
         status,
     )
@@ -112,7 +92,7 @@ async def get_certificate(
     conn: asyncpg.Connection, code: str, *, on: dt.date
 ) -> Certificate | None:
     row = await conn.fetchrow(
-        f"SELECT {COLUMNS} FROM certificate_versions WHERE {IN_FORCE} AND code = $2",
+        f"SELECT {SELECT} FROM {IN_FORCE} WHERE code = $2",
         on,
         code,
     )
@@ -121,23 +101,8 @@ async def get_certificate(
 
 async def get_latest(conn: asyncpg.Connection, code: str) -> Certificate | None:
     """The newest live version, even if it only takes effect in the future."""
-    row = await conn.fetchrow(
-        f"""
-        SELECT {COLUMNS} FROM certificate_versions
-        WHERE code = $1 AND superseded_at IS NULL
-        ORDER BY valid_from DESC
-        LIMIT 1
-        """,
-        code,
-    )
+    row = await conn.fetchrow(f"SELECT {SELECT} FROM {LATEST} WHERE code = $1", code)
     return one(Certificate, row)
-
-
-# Fields compared between versions (listformat.COMPARED, plus the effective date).
-HISTORY_FIELDS = (
-    "name", "aliases", "status", "issuer", "demanded_by", "matters", "legal_basis",
-    "legal_basis_level", "domain", "replacement", "retain_reason", "decision_doc", "note",
-)  # fmt: skip
 
 
 async def history(conn: asyncpg.Connection, code: str) -> list[Version]:
@@ -146,7 +111,7 @@ async def history(conn: asyncpg.Connection, code: str) -> list[Version]:
     Who made the change stays in the audit log."""
     rows = await conn.fetch(
         f"""
-        SELECT id, {COLUMNS}, valid_to, change_reason, recorded_at, superseded_at, initial
+        SELECT id, {SELECT}, valid_to, change_reason, recorded_at, superseded_at, initial
         FROM certificate_versions
         WHERE code = $1
         ORDER BY valid_from, id
@@ -156,10 +121,7 @@ async def history(conn: asyncpg.Connection, code: str) -> list[Version]:
     out: list[Version] = []
     prev: tuple[Certificate, asyncpg.Record] | None = None
     for r in rows:
-        data = dict(r)
-        cert = msgspec.convert(
-            {k: v for k, v in data.items() if k in Certificate.__struct_fields__}, Certificate
-        )
+        cert = to_certificate(r)
         change = _change_kind(r, cert, prev)
         out.append(
             Version(
@@ -174,7 +136,7 @@ async def history(conn: asyncpg.Connection, code: str) -> list[Version]:
                 decision_doc=cert.decision_doc,
                 recorded_at=r["recorded_at"],
                 superseded_at=r["superseded_at"],
-                changes=field_changes(prev[0], cert, HISTORY_FIELDS) if prev else [],
+                changes=field_changes(prev[0], cert, COMPARED) if prev else [],
             )
         )
         prev = (cert, r)
@@ -204,8 +166,7 @@ async def summary(conn: asyncpg.Connection, *, on: dt.date) -> Summary:
         SELECT count(*) AS reviewed,
                count(*) FILTER (WHERE status = 'abolished') AS abolished,
                count(*) FILTER (WHERE status = 'retained') AS retained
-        FROM certificate_versions
-        WHERE {IN_FORCE}
+        FROM {IN_FORCE}
         """,
         on,
     )
@@ -226,12 +187,12 @@ async def facets(conn: asyncpg.Connection, *, on: dt.date, status: str) -> dict[
     row = await conn.fetchrow(
         f"""
         SELECT
-          ARRAY(SELECT DISTINCT domain FROM certificate_versions
-                WHERE {IN_FORCE} AND status = $2 AND domain <> '' ORDER BY domain) AS domains,
-          ARRAY(SELECT DISTINCT m FROM certificate_versions, unnest(replacement_methods) m
-                WHERE {IN_FORCE} AND status = $2 ORDER BY m) AS methods,
-          ARRAY(SELECT DISTINCT d FROM certificate_versions, unnest(demanded_by) d
-                WHERE {IN_FORCE} AND status = $2 ORDER BY d) AS departments
+          ARRAY(SELECT DISTINCT domain FROM {IN_FORCE} v
+                WHERE status = $2 AND domain <> '' ORDER BY domain) AS domains,
+          ARRAY(SELECT DISTINCT m FROM {IN_FORCE} v, unnest(v.replacement_methods) m
+                WHERE status = $2 ORDER BY m) AS methods,
+          ARRAY(SELECT DISTINCT d FROM {IN_FORCE} v, unnest(v.demanded_by) d
+                WHERE status = $2 ORDER BY d) AS departments
         """,
         on,
         status,
@@ -247,10 +208,7 @@ async def max_version_id(conn: asyncpg.Connection) -> int:
 
 async def codes_by_name(conn: asyncpg.Connection) -> dict[str, str]:
     """Current name -> code, for imports whose rows carry no code."""
-    rows = await conn.fetch(
-        "SELECT DISTINCT ON (code) code, name FROM certificate_versions"
-        " WHERE superseded_at IS NULL ORDER BY code, valid_from DESC"
-    )
+    rows = await conn.fetch(f"SELECT code, name FROM {LATEST} ORDER BY code")
     return {r["name"]: r["code"] for r in rows}
 
 
@@ -270,12 +228,5 @@ __all__ = ["Status"]
 
 async def list_latest(conn: asyncpg.Connection) -> list[Certificate]:
     """Every item's newest live version, scheduled ones included: the register as exported."""
-    rows = await conn.fetch(
-        f"""
-        SELECT DISTINCT ON (code) {COLUMNS}
-        FROM certificate_versions
-        WHERE superseded_at IS NULL
-        ORDER BY code, valid_from DESC
-        """
-    )
+    rows = await conn.fetch(f"SELECT {SELECT} FROM {LATEST} ORDER BY code")
     return many(Certificate, rows)

@@ -9,17 +9,17 @@ import asyncpg
 import msgspec
 
 from registry.catalogue.models import Certificate
-from registry.catalogue.queries.certificates import COLUMNS
+from registry.catalogue.queries.columns import (
+    FIELD_COLUMNS,
+    INSERT,
+    LATEST,
+    SELECT,
+    to_certificate,
+)
 
 # One lock for every writer of the list (form edits, additions, browser imports): at county
 # scale serialising them costs nothing and makes "check the latest version, then write" safe.
 LIST_LOCK = 7_331_001
-# The columns of a Certificate as the CTE below names them.
-LATEST = """
-    code, name, status, aliases, issuer, demanded_by, matters, legal_basis,
-    legal_basis_level, domain, replacement, replacement_methods, retain_reason,
-    decision_doc, effective_from, note
-"""
 
 
 async def lock_list(conn: asyncpg.Connection) -> None:
@@ -29,15 +29,7 @@ async def lock_list(conn: asyncpg.Connection) -> None:
 
 async def latest_version_id(conn: asyncpg.Connection, code: str) -> int | None:
     """The id of the newest live version: what an edit form was built from."""
-    vid: int | None = await conn.fetchval(
-        """
-        SELECT id FROM certificate_versions
-        WHERE code = $1 AND superseded_at IS NULL
-        ORDER BY valid_from DESC
-        LIMIT 1
-        """,
-        code,
-    )
+    vid: int | None = await conn.fetchval(f"SELECT id FROM {LATEST} WHERE code = $1", code)
     return vid
 
 
@@ -52,14 +44,8 @@ async def latest_page(
     """Every item's newest live version (scheduled changes included), searched and paged."""
     rows = await conn.fetch(
         f"""
-        WITH latest AS (
-            SELECT DISTINCT ON (code) {COLUMNS}
-            FROM certificate_versions
-            WHERE superseded_at IS NULL
-            ORDER BY code, valid_from DESC
-        )
-        SELECT {LATEST}, count(*) OVER () AS total
-        FROM latest
+        SELECT {SELECT}, count(*) OVER () AS total
+        FROM {LATEST}
         WHERE ($1::text IS NULL OR strpos(name, $1) > 0
                OR strpos(array_to_string(aliases, '|'), $1) > 0 OR code = $1)
           AND ($2::text IS NULL OR status = $2)
@@ -72,14 +58,8 @@ async def latest_page(
         offset,
     )
     total = int(rows[0]["total"]) if rows else 0
-    items = [msgspec.convert(_without_total(r), Certificate) for r in rows]
+    items = [to_certificate(r) for r in rows]
     return items, total
-
-
-def _without_total(row: asyncpg.Record) -> dict[str, Any]:
-    data = dict(row)
-    data.pop("total", None)
-    return data
 
 
 async def insert_batch(
@@ -132,16 +112,7 @@ async def latest_of(
     out: list[Certificate] = []
     async for row in conn.cursor(
         f"""
-        WITH latest AS (
-            SELECT DISTINCT ON (code) {COLUMNS}
-            FROM certificate_versions
-            WHERE superseded_at IS NULL
-              AND code IN (SELECT code FROM certificate_versions
-                           WHERE superseded_at IS NULL
-                             AND (code = ANY($1::text[]) OR name = ANY($2::text[])))
-            ORDER BY code, valid_from DESC
-        )
-        SELECT {LATEST} FROM latest
+        SELECT {SELECT} FROM {LATEST}
         WHERE code = ANY($1::text[]) OR name = ANY($2::text[])
         ORDER BY code
         """,
@@ -190,13 +161,6 @@ async def end_versions(conn: asyncpg.Connection, ends: list[VersionEnd]) -> None
     )
 
 
-_VERSION_FIELDS = (
-    "code", "effective_from", "name", "aliases", "status", "issuer", "demanded_by", "matters",
-    "legal_basis", "legal_basis_level", "domain", "replacement", "replacement_methods",
-    "retain_reason", "decision_doc", "note",
-)  # fmt: skip
-
-
 async def insert_versions(
     conn: asyncpg.Connection,
     certs: list[Certificate],
@@ -210,32 +174,20 @@ async def insert_versions(
     these versions are the initial list (the first write into an empty register)."""
     if not certs:
         return
-    doc = msgspec.json.encode([{f: getattr(c, f) for f in _VERSION_FIELDS} for c in certs])
-    await conn.execute(
-        """
-        WITH r AS (
-            SELECT * FROM json_to_recordset($1::text::json) AS r(
-                code text, effective_from date, name text, aliases text[], status text,
-                issuer text, demanded_by text[], matters text[], legal_basis text,
-                legal_basis_level text, domain text, replacement text,
-                replacement_methods text[], retain_reason text, decision_doc text, note text)
-        ), identities AS (
-            INSERT INTO certificates (code) SELECT code FROM r ON CONFLICT (code) DO NOTHING
-        )
-        INSERT INTO certificate_versions (
-            code, valid_from, name, aliases, status, issuer, demanded_by, matters,
-            legal_basis, legal_basis_level, domain, replacement, replacement_methods,
-            retain_reason, decision_doc, note, changed_by, change_reason, initial)
-        SELECT code, effective_from, name, aliases, status, issuer, demanded_by, matters,
-               legal_basis, legal_basis_level, domain, replacement, replacement_methods,
-               retain_reason, decision_doc, note, $2, $3, $4
-        FROM r
-        """,
-        doc.decode(),
-        changed_by,
-        change_reason,
-        initial,
+    doc = msgspec.json.encode([{col: getattr(c, f) for f, col in FIELD_COLUMNS} for c in certs])
+    await conn.execute(INSERT_VERSIONS, doc.decode(), changed_by, change_reason, initial)
+
+
+# The rows typed by the table itself: a new column needs no edit here.
+INSERT_VERSIONS = f"""
+    WITH r AS (
+        SELECT * FROM json_populate_recordset(NULL::certificate_versions, $1::text::json)
+    ), identities AS (
+        INSERT INTO certificates (code) SELECT code FROM r ON CONFLICT (code) DO NOTHING
     )
+    INSERT INTO certificate_versions ({INSERT}, changed_by, change_reason, initial)
+    SELECT {INSERT}, $2, $3, $4 FROM r
+"""
 
 
 async def register_empty(conn: asyncpg.Connection) -> bool:
