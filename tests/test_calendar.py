@@ -11,6 +11,7 @@ import pytest
 from registry.complaints import deadlines
 from registry.infra import clock
 from registry.workflow.workdays import add_workdays
+from tests.mail_helpers import mails, sentences
 from tests.staff_helpers import complaint_id, file_complaint, login, make_user, post_form
 
 D = dt.date
@@ -101,15 +102,11 @@ async def test_loading_the_2027_notice_moves_running_deadlines_and_is_audited(
     assert [a["action"] for a in audit] == ["calendar.load_year", "complaint.deadline_moved"]
     assert audit[1]["before"]["reply_due"] == "2027-01-18"
     assert audit[1]["after"]["reply_due"] == "2027-01-15"
-    event = await conn.fetchrow(
-        "SELECT public, note FROM complaint_events WHERE complaint_id = $1 AND kind = 'deadline'",
-        cid,
-    )
-    assert event["public"] and "2027-01-15" in event["note"]
-    mail = await conn.fetchval(
-        "SELECT count(*) FROM outbox WHERE complaint_id = $1 AND subject LIKE '%期限调整%'", cid
-    )
-    assert mail == 1
+    public = "SELECT public FROM complaint_events WHERE complaint_id = $1 AND kind = 'deadline'"
+    assert await conn.fetchval(public, cid)
+    (sentence,) = await sentences(conn, cid, "deadline")  # stored as data, rendered as read
+    assert "2027-01-15" in sentence and "载入2027年节假日安排" in sentence
+    assert sum("期限调整" in m.subject for m in await mails(conn, cid)) == 1
     assert badge not in (await office.get(f"/staff/complaints/{cid}")).text  # now settled
 
 

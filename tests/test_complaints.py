@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from registry.infra import clock
+from tests.mail_helpers import mails
 
 TODAY = clock.today().isoformat()
 PHONE = "13900001234"
@@ -58,12 +59,10 @@ async def test_file_by_api_and_track(client, conn):
         "action": "complaint.file",
         "after": {"classification": "abolished"},
     }
-    mail = await conn.fetchrow(
-        "SELECT o.recipient, o.subject FROM outbox o JOIN complaints c ON c.id = o.complaint_id"
-        " WHERE c.reference = $1",
-        receipt["reference"],
-    )
-    assert mail["recipient"] == EMAIL and receipt["reference"] in mail["subject"]
+    ref = receipt["reference"]
+    cid = await conn.fetchval("SELECT id FROM complaints WHERE reference = $1", ref)
+    (mail,) = await mails(conn, cid)
+    assert mail.recipient == EMAIL and receipt["reference"] in mail.subject
     t = await client.get(
         f"/api/v1/complaints/{receipt['reference']}",
         headers={"X-Access-Code": receipt["access_code"].lower()},

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from registry.accounts import auth
+from tests.mail_helpers import mails
 from tests.staff_helpers import (
     DEPT_A,
     DEPT_B,
@@ -123,10 +124,8 @@ async def test_full_life_of_a_complaint_through_the_pages(client, conn, staff):
     }
     # The complainant left an e-mail: the acknowledgement, then one message per public step,
     # in order (the extension and the follow-up keep the status, and are news all the same).
-    outbox = await conn.fetch(
-        "SELECT recipient, subject, body FROM outbox WHERE complaint_id=$1 ORDER BY id", cid
-    )
-    assert [(o["recipient"], o["subject"]) for o in outbox] == [
+    outbox = await mails(conn, cid)  # stored as data, rendered as sent
+    assert [(o.recipient, o.subject) for o in outbox] == [
         (CANARY_EMAIL, f"投诉已收到：{ref}"),
         (CANARY_EMAIL, f"投诉 {ref}：已受理"),  # accept
         (CANARY_EMAIL, f"投诉 {ref}：已转办，部门办理中"),  # assign
@@ -136,7 +135,7 @@ async def test_full_life_of_a_complaint_through_the_pages(client, conn, staff):
         (CANARY_EMAIL, f"投诉 {ref}：已办结"),  # follow-up
     ]
     notes = ["受理期限", "答复期限", "转交", "延长至", "情况属实", RESULT, "已回访：满意"]
-    assert [note in o["body"] for o, note in zip(outbox, notes, strict=True)] == [True] * 7
+    assert [note in o.body for o, note in zip(outbox, notes, strict=True)] == [True] * 7
 
 
 async def test_unsatisfied_follow_up_reopens_once(client, conn, staff):

@@ -17,6 +17,7 @@ from registry.complaints import cases, deadlines
 from registry.infra import clock, migrate
 from registry.infra.db import SingleConnectionPool
 from registry.web.app import create_app
+from tests.mail_helpers import mails
 from tests.staff_helpers import DEPT_A, complaint_id, login, make_user, post_form
 
 PUBLIC_URL = "https://zhengming.example.gov.cn"
@@ -199,9 +200,7 @@ async def test_a_recount_keeps_the_reason_and_says_it(client, conn, staff):
     body = await tracked(client, ref, code)
     assert body["reply_due"] == due.isoformat() and body["deadline_reason"] == "extended"
     assert "受理后 20 个工作日，已延期" in body["timeline"][-1]["note"]
-    mail = await conn.fetchval(
-        "SELECT body FROM outbox WHERE complaint_id = $1 ORDER BY id DESC LIMIT 1", cid
-    )
+    mail = (await mails(conn, cid))[-1].body
     assert f"{PUBLIC_URL}/complaints/track?reference={ref}" in mail and code not in mail
 
 
@@ -242,10 +241,8 @@ async def test_closing_needs_a_result_which_tracking_and_the_mail_show(client, c
     page = (await track_page(client, ref, code)).text
     assert f'<dd class="pre" id="result">{RESULT}</dd>' in page
     assert "已办结：已办结。" not in page and f"<strong>已办结</strong>：{RESULT}" in page
-    mail = await conn.fetchrow(
-        "SELECT subject, body FROM outbox WHERE complaint_id = $1 ORDER BY id DESC LIMIT 1", cid
-    )
-    assert mail["subject"] == f"投诉 {ref}：已办结" and f"办理结果：{RESULT}" in mail["body"]
+    mail = (await mails(conn, cid))[-1]
+    assert mail.subject == f"投诉 {ref}：已办结" and f"办理结果：{RESULT}" in mail.body
 
 
 # ---- satisfaction by the complainant ---------------------------------------------------------
@@ -375,9 +372,8 @@ async def test_rating_counts_against_the_tracking_limit(conn, settings):
 # ---- e-mails say where to track --------------------------------------------------------------
 
 
-async def mails(conn, cid: int) -> list[str]:
-    rows = await conn.fetch("SELECT body FROM outbox WHERE complaint_id = $1 ORDER BY id", cid)
-    return [r["body"] for r in rows]
+async def mail_bodies(conn, cid: int) -> list[str]:
+    return [m.body for m in await mails(conn, cid)]
 
 
 async def test_every_mail_links_to_tracking_without_the_code(conn, settings):
@@ -397,7 +393,7 @@ async def test_every_mail_links_to_tracking_without_the_code(conn, settings):
             ("extend", "assigned", {"reason": "录像"}),
         ]:
             assert (await act(c, cid, action, expected, **fields)).status_code == 303
-    bodies = await mails(conn, cid)
+    bodies = await mail_bodies(conn, cid)
     assert len(bodies) == 4  # the acknowledgement and three steps
     link = f"{PUBLIC_URL}/complaints/track?reference={ref}"
     for body in bodies:
@@ -411,7 +407,7 @@ async def test_without_a_public_url_mails_say_where_to_track_in_words(client, co
     ref, code = await file(client)
     cid = await complaint_id(conn, ref)
     await steps(staff, cid, *ACCEPT_ASSIGN)
-    for body in await mails(conn, cid):
+    for body in await mail_bodies(conn, cid):
         assert "http" not in body and code not in body
         assert "“投诉举报—查询进度”页面" in body and f"查询编号 {ref}" in body
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 import asyncpg
 
-from registry.complaints.cases import ACCEPT_DAYS, REPLY_DAYS, deadline_basis, tracking_hint
+from registry.complaints.cases import ACCEPT_DAYS, REPLY_DAYS
 from registry.complaints.queries import complaints as cq
-from registry.infra import audit, clock
+from registry.infra import audit, clock, outbox
 from registry.workflow.queries import deadlines as q
 from registry.workflow.workdays import add_workdays
 
@@ -90,19 +91,25 @@ async def load_notice(
                 "workdays": [d.isoformat() for d in sorted(workdays)],
             },
         )
-        return await recount(
-            conn, actor=actor, reason=f"载入{year}年节假日安排（{notice}）", public_url=public_url
-        )
+        cause = Cause("calendar_year", {"year": year, "notice": notice})
+        return await recount(conn, actor=actor, reason=cause, public_url=public_url)
+
+
+class Cause(NamedTuple):
+    """Why deadlines were counted again, as data (events.CAUSES renders it)."""
+
+    kind: str
+    params: dict[str, Any]
 
 
 async def recount(
-    conn: asyncpg.Connection, *, actor: str, reason: str, public_url: str = ""
+    conn: asyncpg.Connection, *, actor: str, reason: str | Cause, public_url: str = ""
 ) -> list[str]:
     """Count every running deadline again on today's calendar; each move is audited, shown on
     the public timeline and sent to a complainant who left an e-mail address (with where to
     track it: public_url, "" for words only). The deadline keeps its reason: only the days
-    it counts move."""
-    calendar: Mapping[dt.date, bool] = await cq.calendar_overrides(conn)
+    it counts move. reason: a Cause, or words stored as they are (never translated)."""
+    calendar: Mapping[dt.date, bool] = await q.calendar_overrides(conn)
     moved = []
     for row in await q.open_deadlines(conn):
         filed = clock.local(row["submitted_at"]).date()
@@ -114,33 +121,57 @@ async def recount(
         if (accept, reply) == (row["accept_due"], row["reply_due"]):
             continue
         await q.move_deadlines(conn, row["id"], accept, reply)
-        basis = deadline_basis(row["deadline_reason"], days, reopened=row["reopened"])
-        note = f"因{reason}，答复期限（{basis}）由 {row['reply_due']} 调整为 {reply}。"
-        if accept != row["accept_due"]:
-            note = f"因{reason}，受理期限调整为 {accept}，答复期限（{basis}）调整为 {reply}。"
-        await cq.insert_event(
-            conn,
-            row["id"],
-            kind="deadline",
-            public=True,
-            actor=actor,
-            note=note,
-            status_from=row["status"],
-            status_to=row["status"],
-        )
-        await audit.record(
-            conn,
-            actor=actor,
-            action="complaint.deadline_moved",
-            entity="complaint",
-            entity_id=row["reference"],
-            before={"accept_due": str(row["accept_due"]), "reply_due": str(row["reply_due"])},
-            after={"accept_due": str(accept), "reply_due": str(reply)},
-        )
-        contact = await cq.read_contact(conn, row["id"])
-        if contact and contact["email"]:
-            subject = f"投诉 {row['reference']}：办理期限调整"
-            body = f"{note}\n\n{tracking_hint(public_url, row['reference'])}"
-            await cq.insert_outbox(conn, row["id"], contact["email"], subject, body)
+        await _record_move(conn, row, accept, reply, days, actor, reason, public_url)
         moved.append(row["reference"])
     return moved
+
+
+async def _record_move(
+    conn: asyncpg.Connection,
+    row: asyncpg.Record,
+    accept: dt.date,
+    reply: dt.date,
+    days: int,
+    actor: str,
+    reason: str | Cause,
+    public_url: str,
+) -> None:
+    """The moved deadline's event (as data), audit row and e-mail."""
+    params: dict[str, Any] = {
+        "reason": row["deadline_reason"],
+        "days": days,
+        "reopened": row["reopened"],
+        "was": row["reply_due"].isoformat(),
+        "due": reply.isoformat(),
+        "cause": reason._asdict() if isinstance(reason, Cause) else None,
+    }
+    if accept != row["accept_due"]:
+        params["accept_due"] = accept.isoformat()
+    text = reason if isinstance(reason, str) else ""
+    await cq.insert_event(
+        conn,
+        row["id"],
+        kind="deadline",
+        public=True,
+        actor=actor,
+        note=text,
+        params=params,
+        status_from=row["status"],
+        status_to=row["status"],
+    )
+    await audit.record(
+        conn,
+        actor=actor,
+        action="complaint.deadline_moved",
+        entity="complaint",
+        entity_id=row["reference"],
+        before={"accept_due": str(row["accept_due"]), "reply_due": str(row["reply_due"])},
+        after={"accept_due": str(accept), "reply_due": str(reply)},
+    )
+    contact = await cq.read_contact(conn, row["id"])
+    if contact and contact["email"]:
+        event = {"kind": "deadline", "params": params, "text": text}
+        mail = {"reference": row["reference"], "event": event, "public_url": public_url}
+        await outbox.enqueue(
+            conn, outbox.Message(contact["email"], "complaint.deadline", mail, row["id"])
+        )

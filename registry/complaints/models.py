@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 import msgspec
 
@@ -110,35 +111,42 @@ class SatisfactionBy(StrEnum):
     COMPLAINANT = "complainant"
 
 
-# A public event's heading, by kind; the complainant's own follow-up reads as their rating.
-EVENT_TITLES = {
-    "submitted": "投诉已提交",
-    "accept": "已受理",
-    "reject": "不予受理",
-    "assign": "已转办",
-    "extend": "已延期",
-    "reply": "部门反馈",
-    "close": "已办结",
-    "follow_up": "已回访",
-    "rating": "您的评价",
-    "deadline": "期限调整",
-    "note": "内部备注",
-}
+class StoredEvent(msgspec.Struct, kw_only=True):
+    """A timeline row as stored: kind + params (None for a row from before events were data,
+    whose note is its finished sentence), note the actor's own words."""
+
+    at: dt.datetime
+    kind: str
+    public: bool = True
+    actor: str = ""
+    by: str = "staff"  # "complainant" or "staff" (public); the actor's name (staff timeline)
+    status_from: str | None = None
+    status_to: str | None = None
+    note: str = ""
+    params: dict[str, Any] | None = None
 
 
 class TimelineEvent(msgspec.Struct, kw_only=True):
+    """A public timeline entry as the reader sees it (events.py renders it)."""
+
     at: dt.datetime
     kind: str
     status_to: str | None
-    note: str
+    note: str  # the sentence, in the reader's language
     # "complainant" for what the complainant did (filing, their own rating), else "staff".
     by: str = "staff"
+    title: str = ""
 
-    @property
-    def title(self) -> str:
-        if self.kind == "follow_up" and self.by == SatisfactionBy.COMPLAINANT:
-            return EVENT_TITLES["rating"]
-        return EVENT_TITLES.get(self.kind, self.kind)
+
+class StaffEvent(msgspec.Struct, kw_only=True):
+    """A staff timeline entry: who acted, public or internal, and the rendered sentence."""
+
+    at: dt.datetime
+    kind: str
+    public: bool
+    actor: str
+    title: str
+    note: str
 
 
 class ComplaintPublic(msgspec.Struct, kw_only=True):

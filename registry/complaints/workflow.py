@@ -1,4 +1,5 @@
-"""The complaint workflow: each step one transaction (state, event, audit, outbox).
+"""The complaint workflow: its transition table and its steps, run by registry.workflow.engine
+(each step one transaction: state, event, audit, outbox).
 
 submitted -> accepted | rejected;  accepted -> assigned;  assigned -> replied (or extended, once
 per deadline);  replied -> closed (with a result for the complainant);  closed -> follow-up, by
@@ -9,6 +10,7 @@ the office or by the complainant on the tracking page, which reopens an unsatisf
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from enum import StrEnum
 
 import asyncpg
@@ -16,32 +18,23 @@ import msgspec
 
 from registry.accounts.models import Role, StaffUser
 from registry.catalogue.queries import departments as dq
-from registry.complaints.cases import REPLY_DAYS, deadline_basis, tracking_hint
-from registry.complaints.models import (
-    COMPLAINT_STATUS_LABELS,
-    EVENT_TITLES,
-    ComplaintStatus,
-    DeadlineReason,
-    SatisfactionBy,
-)
+from registry.complaints.cases import REPLY_DAYS
+from registry.complaints.events import FINDINGS, SATISFACTION
+from registry.complaints.models import ComplaintStatus, DeadlineReason, SatisfactionBy
 from registry.complaints.queries import complaint_steps as steps
 from registry.complaints.queries import complaints as q
-from registry.infra import audit, clock
+from registry.complaints.queries.complaint_steps import Changes
+from registry.infra import clock, outbox
 from registry.infra.errorshape import FieldError
-from registry.workflow.workdays import Overrides, add_workdays
+from registry.workflow import engine
+from registry.workflow.engine import Actor, Event, Guard, Invalid, Move, Outcome, Stale, Table
+
+__all__ = ["FINDINGS", "SATISFACTION", "Invalid", "Stale"]  # the routes' names for them
 
 EXTENDED_REPLY_DAYS = 20
-SATISFACTION = {
-    "very_satisfied": "非常满意",
-    "satisfied": "满意",
-    "neutral": "基本满意",
-    "unsatisfied": "不满意",
-    "very_unsatisfied": "非常不满意",
-}
 UNSATISFIED = {"unsatisfied", "very_unsatisfied"}
-COMPLAINANT = "complainant"  # the actor of the complainant's own steps (audit, timeline)
+COMPLAINANT = "complainant"  # the actor (and role) of the complainant's own steps
 COMMENT_LIMIT = 500
-FINDINGS = {"substantiated": "情况属实", "unsubstantiated": "情况不属实"}
 
 
 class Action(StrEnum):
@@ -56,45 +49,52 @@ class Action(StrEnum):
 
 
 S = ComplaintStatus
+Case = asyncpg.Record  # queries.complaints.get_for_staff
 SUP, DEP = Role.SUPERVISOR, Role.DEPARTMENT
-# action -> (from status, to status, roles allowed); follow-up may go to ASSIGNED instead. The
-# complainant may take FOLLOW_UP too (complainant_follow_up): the access code is the credential.
-TRANSITIONS: dict[Action, tuple[frozenset[S], S | None, frozenset[Role]]] = {
-    Action.ACCEPT: (frozenset({S.SUBMITTED}), S.ACCEPTED, frozenset({SUP})),
-    Action.REJECT: (frozenset({S.SUBMITTED}), S.REJECTED, frozenset({SUP})),
-    Action.ASSIGN: (frozenset({S.ACCEPTED}), S.ASSIGNED, frozenset({SUP})),
-    Action.EXTEND: (frozenset({S.ASSIGNED}), S.ASSIGNED, frozenset({SUP, DEP})),
-    Action.REPLY: (frozenset({S.ASSIGNED}), S.REPLIED, frozenset({SUP, DEP})),
-    Action.CLOSE: (frozenset({S.REPLIED}), S.CLOSED, frozenset({SUP})),
-    Action.FOLLOW_UP: (frozenset({S.CLOSED}), S.CLOSED, frozenset({SUP})),
-    Action.NOTE: (frozenset(S), None, frozenset({SUP, DEP})),
+
+
+def _not_extended(c: Case) -> bool:
+    return bool(c["deadline_reason"] != DeadlineReason.EXTENDED)
+
+
+def _not_rated(c: Case) -> bool:
+    return not (c["followed_up_at"] and c["closed_at"] and c["followed_up_at"] > c["closed_at"])
+
+
+def _move(froms: set[S], to: S | None, *roles: str, guard: Guard[Case] | None = None) -> Move[Case]:
+    return Move(frozenset(froms), to, frozenset(roles), guard)
+
+
+# Follow-up may go to ASSIGNED instead (a reopen). The complainant takes FOLLOW_UP from the
+# tracking page (complainant_follow_up): the access code is the credential.
+TRANSITIONS: dict[str, Move[Case]] = {
+    Action.ACCEPT: _move({S.SUBMITTED}, S.ACCEPTED, SUP),
+    Action.REJECT: _move({S.SUBMITTED}, S.REJECTED, SUP),
+    Action.ASSIGN: _move({S.ACCEPTED}, S.ASSIGNED, SUP),
+    Action.EXTEND: _move(
+        {S.ASSIGNED},
+        S.ASSIGNED,
+        SUP,
+        DEP,
+        guard=Guard(_not_extended, FieldError("reason", "这个答复期限已经延长过一次，不能再延长")),
+    ),
+    Action.REPLY: _move({S.ASSIGNED}, S.REPLIED, SUP, DEP),
+    Action.CLOSE: _move({S.REPLIED}, S.CLOSED, SUP),
+    Action.FOLLOW_UP: _move(
+        {S.CLOSED},
+        S.CLOSED,
+        SUP,
+        COMPLAINANT,
+        guard=Guard(_not_rated, FieldError("satisfaction", "这次办结已经记录过满意程度")),
+    ),
+    Action.NOTE: _move(set(S), None, SUP, DEP),
 }
+TABLE = Table("complaint", TRANSITIONS)
 
 
-class Stale(Exception):
-    """Someone else moved the complaint first."""
-
-
-class Invalid(Exception):
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__(errors[0].message)
-        self.errors = errors
-
-
-class Step(msgspec.Struct, kw_only=True):
-    """What a step writes: the change, the timeline note, whether the public sees it."""
-
-    new_status: S
-    changes: dict[str, object]
-    note: str
-    public: bool = True
-    mail_title: str = ""  # the note's heading in the e-mail; "" for the event's title
-    notify: bool = True  # False when the complainant did it themselves and nothing moved
-
-
-def allowed(action: Action, status: str, user: StaffUser) -> bool:
-    froms, _, roles = TRANSITIONS[action]
-    return status in froms and user.role in roles
+def allowed(user: StaffUser, case: Case) -> list[Action]:
+    """The moves the user may make on the case now (what the staff page offers)."""
+    return [Action(a) for a in engine.allowed(TABLE, case["status"], user.role, case)]
 
 
 async def transition(
@@ -104,96 +104,114 @@ async def transition(
     user: StaffUser,
     *,
     expected: str,
-    form: dict[str, str],
+    form: Mapping[str, str],
     today: dt.date | None = None,
     public_url: str = "",
 ) -> str:
     """A staff step; Stale if the complaint moved, Invalid for bad input. Returns new status.
     public_url: the site's address, for the tracking link in the e-mail ("" for none)."""
-    if user.role not in TRANSITIONS[action][2]:
-        raise Invalid([FieldError("action", "您的角色不能执行这个操作")])
     scope = user.department_code if user.role is Role.DEPARTMENT else None
-    return await _run(
-        conn, complaint_id, action, user.username, scope, expected, form, today, public_url
-    )
+    actor = Actor(user.username, user.role, scope)
+    return await engine.apply(
+        conn, Complaints(public_url), complaint_id, action, actor,
+        expected=expected, form=form, today=today,
+    )  # fmt: skip
 
 
 async def complainant_follow_up(
     conn: asyncpg.Connection,
     complaint_id: int,
     *,
-    form: dict[str, str],
+    form: Mapping[str, str],
     today: dt.date | None = None,
     public_url: str = "",
 ) -> str:
     """The complainant's own follow-up from the tracking page (the caller checked the access
     code): the office's transition, with the complainant as the actor."""
-    return await _run(
-        conn, complaint_id, Action.FOLLOW_UP, COMPLAINANT, None, S.CLOSED, form, today, public_url
-    )
+    actor = Actor(COMPLAINANT, COMPLAINANT)
+    return await engine.apply(
+        conn, Complaints(public_url), complaint_id, Action.FOLLOW_UP, actor,
+        expected=S.CLOSED, form=form, today=today,
+    )  # fmt: skip
 
 
-async def _run(
-    conn: asyncpg.Connection,
-    complaint_id: int,
-    action: Action,
-    actor: str,
-    scope: str | None,
-    expected: str,
-    form: dict[str, str],
-    today: dt.date | None,
-    public_url: str,
-) -> str:
-    if expected not in TRANSITIONS[action][0]:
-        raise Stale(expected)
-    today = today or clock.today()
-    async with conn.transaction():
-        row = await q.get_for_staff(conn, complaint_id, scope)
-        if row is None:
-            raise Stale("gone")
-        step = await _plan(conn, action, row, form, today, actor)
-        if action is Action.NOTE:
-            step.new_status = S(row["status"])
-        updated = await steps.compare_and_set(
-            conn,
-            complaint_id,
-            expected=expected,
-            version=row["version"],
-            new_status=step.new_status,
-            scope_department=scope,
-            changes=step.changes,
-        )
-        if updated is None:
-            raise Stale(expected)
+class Complaints:
+    """The complaint's steps for the engine (engine.Kind)."""
+
+    table = TABLE
+
+    def __init__(self, public_url: str = "") -> None:
+        self.public_url = public_url
+
+    async def load(self, conn: asyncpg.Connection, case_id: int, scope: str | None) -> Case | None:
+        return await q.get_for_staff(conn, case_id, scope)
+
+    def reference(self, case: Case) -> str:
+        return str(case["reference"])
+
+    def status(self, case: Case) -> str:
+        return str(case["status"])
+
+    async def plan(self, conn: asyncpg.Connection, req: engine.Request[Case]) -> Outcome[Changes]:
+        outcome = await PLANS[Action(req.action)](conn, req)
+        outcome.audit = outcome.changes.for_audit()
+        return outcome
+
+    async def save(
+        self,
+        conn: asyncpg.Connection,
+        case: Case,
+        expected: str,
+        scope: str | None,
+        outcome: Outcome[Changes],
+    ) -> bool:
+        row = await steps.compare_and_set(
+            conn, case["id"], expected=expected, version=case["version"],
+            new_status=outcome.status, scope_department=scope, changes=outcome.changes,
+        )  # fmt: skip
+        return row is not None
+
+    async def record(
+        self,
+        conn: asyncpg.Connection,
+        case: Case,
+        expected: str,
+        actor: Actor,
+        outcome: Outcome[Changes],
+    ) -> None:
+        e = outcome.event
         await q.insert_event(
-            conn,
-            complaint_id,
-            kind=str(action),
-            public=step.public,
-            actor=actor,
-            note=step.note,
-            status_from=expected,
-            status_to=step.new_status,
-        )
-        await audit.record(
-            conn,
-            actor=actor,
-            action=f"complaint.{action}",
-            entity="complaint",
-            entity_id=row["reference"],
-            before={"status": expected},
-            after={"status": str(step.new_status), **_public_changes(step.changes)},
-        )
-        title = step.mail_title or EVENT_TITLES[str(action)]
-        await _notify(conn, complaint_id, row["reference"], step, title, public_url)
-    return str(step.new_status)
+            conn, case["id"], kind=e.kind, public=e.public, actor=actor.name, note=e.text,
+            params=e.params, status_from=expected, status_to=outcome.status,
+        )  # fmt: skip
+
+    async def messages(
+        self, conn: asyncpg.Connection, case: Case, outcome: Outcome[Changes]
+    ) -> Sequence[outbox.Message]:
+        """A complainant who left an email hears of every public step, with where to track
+        it; never the access code."""
+        e = outcome.event
+        if not e.public or not outcome.notify:
+            return []
+        contact = await q.read_contact(conn, case["id"])
+        if not contact or not contact["email"]:
+            return []
+        params = {
+            "reference": case["reference"],
+            "status": outcome.status,
+            "title": outcome.extra.get("title", e.kind),
+            "event": {"kind": e.kind, "params": e.params, "text": e.text},
+            "public_url": self.public_url,
+        }
+        return [outbox.Message(contact["email"], "complaint.step", params, case["id"])]
 
 
-def _public_changes(changes: dict[str, object]) -> dict[str, object]:
-    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in changes.items()}
+# ---- planning each action: validate its input, work out what it changes -------------------
+
+Plan = Callable[[asyncpg.Connection, engine.Request[Case]], Awaitable[Outcome[Changes]]]
 
 
-def _text(form: dict[str, str], field: str, message: str = "", limit: int = 2000) -> str:
+def _text(form: Mapping[str, str], field: str, message: str = "", limit: int = 2000) -> str:
     """A form field, stripped; required when there is a message for its absence."""
     value = (form.get(field) or "").strip()
     if not value and message:
@@ -204,150 +222,112 @@ def _text(form: dict[str, str], field: str, message: str = "", limit: int = 2000
 
 
 def _deadline(
-    reason: DeadlineReason,
-    start: dt.date,
-    days: int,
-    overrides: Overrides,
-    *,
-    extension_reason: str = "",
-) -> tuple[dt.date, str, dict[str, object]]:
-    """A new reply deadline with its whole basis: (due, its basis in words, the changes)."""
-    due = add_workdays(start, days, overrides)
-    changes: dict[str, object] = {
-        "reply_due": due,
-        "deadline_reason": str(reason),
-        "reply_from": start,
-        "reply_days": days,
-        "extension_reason": extension_reason,
-    }
-    return due, deadline_basis(reason, days), changes
+    reason: DeadlineReason, start: dt.date, days: int, due: dt.date, extension: str = ""
+) -> Changes:
+    """A new reply deadline with its whole basis."""
+    return Changes(
+        reply_due=due,
+        deadline_reason=str(reason),
+        reply_from=start,
+        reply_days=days,
+        extension_reason=extension,
+    )
 
 
-async def _plan(
-    conn: asyncpg.Connection,
-    action: Action,
-    row: asyncpg.Record,
-    form: dict[str, str],
-    today: dt.date,
-    actor: str,
-) -> Step:
-    """Validate the step's input and work out what it changes."""
-    overrides = await q.calendar_overrides(conn)
-    if action is Action.ACCEPT:
-        due, basis, changes = _deadline(DeadlineReason.ACCEPTED, today, REPLY_DAYS, overrides)
-        return Step(
-            new_status=S.ACCEPTED,
-            changes={"accepted": True, **changes},
-            note=f"答复期限 {due}（{basis}）。",
-        )
-    if action is Action.REJECT:
-        reason = _text(form, "reason", "不予受理必须写明理由")
-        return Step(new_status=S.REJECTED, changes={"reject_reason": reason}, note=reason)
-    if action is Action.ASSIGN:
-        dep = await dq.get_department(conn, (form.get("department") or "").strip())
-        if dep is None:
-            raise Invalid([FieldError("department", "请选择承办部门")])
-        return Step(
-            new_status=S.ASSIGNED,
-            changes={"assigned_department": dep.code},
-            note=f"已转交{dep.name}办理。",
-        )
-    if action is Action.EXTEND:
-        return _extend(row, form, overrides)
-    if action is Action.REPLY:
-        finding = form.get("finding") or ""
-        if finding not in FINDINGS:
-            raise Invalid([FieldError("finding", "请选择核查结论")])
-        taken = _text(form, "action_taken", "请写明处理情况")
-        return Step(
-            new_status=S.REPLIED,
-            changes={"replied": True, "finding": finding, "action_taken": taken},
-            note=f"{FINDINGS[finding]}。{taken}",
-        )
-    if action is Action.CLOSE:
-        result = _text(form, "result", "办结必须写明告诉投诉人的办理结果")
-        return Step(
-            new_status=S.CLOSED,
-            changes={"closed": True, "closed_on_time": today <= row["reply_due"], "result": result},
-            note=result,
-            mail_title="办理结果",
-        )
-    if action is Action.FOLLOW_UP:
-        return _follow_up(row, form, today, overrides, actor)
-    text = _text(form, "note", "请填写备注内容")
-    return Step(new_status=S(row["status"]), changes={}, note=text, public=False)
+def _event(kind: Action, text: str = "", public: bool = True, **params: object) -> Event:
+    return Event(str(kind), {k: str(v) if isinstance(v, dt.date) else v for k, v in params.items()},
+                 text, public)  # fmt: skip
 
 
-def _extend(row: asyncpg.Record, form: dict[str, str], overrides: Overrides) -> Step:
-    """Once per deadline: a reopened case's new deadline may be extended again."""
-    if row["deadline_reason"] == DeadlineReason.EXTENDED:
-        raise Invalid([FieldError("reason", "这个答复期限已经延长过一次，不能再延长")])
-    reason = _text(form, "reason", "延期必须写明理由")
+async def _accept(conn: asyncpg.Connection, req: engine.Request[Case]) -> Outcome[Changes]:
+    today = req.calendar.today
+    due = req.calendar.due(REPLY_DAYS)
+    changes = _deadline(DeadlineReason.ACCEPTED, today, REPLY_DAYS, due)
+    event = _event(Action.ACCEPT, due=due, reason=DeadlineReason.ACCEPTED.value, days=REPLY_DAYS)
+    return Outcome(S.ACCEPTED, msgspec.structs.replace(changes, accepted=True), event)
+
+
+async def _reject(conn: asyncpg.Connection, req: engine.Request[Case]) -> Outcome[Changes]:
+    reason = _text(req.form, "reason", "不予受理必须写明理由")
+    return Outcome(S.REJECTED, Changes(reject_reason=reason), _event(Action.REJECT, reason))
+
+
+async def _assign(conn: asyncpg.Connection, req: engine.Request[Case]) -> Outcome[Changes]:
+    dep = await dq.get_department(conn, (req.form.get("department") or "").strip())
+    if dep is None:
+        raise Invalid([FieldError("department", "请选择承办部门")])
+    event = _event(Action.ASSIGN, department=dep.name, code=dep.code)
+    return Outcome(S.ASSIGNED, Changes(assigned_department=dep.code), event)
+
+
+async def _extend(conn: asyncpg.Connection, req: engine.Request[Case]) -> Outcome[Changes]:
+    """Once per deadline (the table's guard): a reopened case's new deadline may be extended."""
+    row = req.case
+    reason = _text(req.form, "reason", "延期必须写明理由")
     start = row["reply_from"] or clock.local(row["accepted_at"] or row["submitted_at"]).date()
-    due, _, changes = _deadline(
-        DeadlineReason.EXTENDED,
-        start,
-        EXTENDED_REPLY_DAYS,
-        overrides,
-        extension_reason=reason,
-    )
-    counted = deadline_basis(
-        DeadlineReason.REOPENED if row["reopened"] else DeadlineReason.ACCEPTED,
-        EXTENDED_REPLY_DAYS,
-    )
-    return Step(
-        new_status=S.ASSIGNED,
-        changes=changes,
-        note=f"答复期限延长至 {due}（{counted}）。延期理由：{reason}",
-    )
+    due = req.calendar.due(EXTENDED_REPLY_DAYS, start)
+    changes = _deadline(DeadlineReason.EXTENDED, start, EXTENDED_REPLY_DAYS, due, reason)
+    counted = DeadlineReason.REOPENED if row["reopened"] else DeadlineReason.ACCEPTED
+    event = _event(Action.EXTEND, reason, due=due, reason=counted.value, days=EXTENDED_REPLY_DAYS)
+    return Outcome(S.ASSIGNED, changes, event)
 
 
-def _follow_up(
-    row: asyncpg.Record, form: dict[str, str], today: dt.date, overrides: Overrides, actor: str
-) -> Step:
-    """One satisfaction level per closing, by the office or the complainant, whoever is first;
-    an unsatisfied one sends the case back to the department once, with a clean deadline."""
-    level = form.get("satisfaction") or ""
+async def _reply(conn: asyncpg.Connection, req: engine.Request[Case]) -> Outcome[Changes]:
+    finding = req.form.get("finding") or ""
+    if finding not in FINDINGS:
+        raise Invalid([FieldError("finding", "请选择核查结论")])
+    taken = _text(req.form, "action_taken", "请写明处理情况")
+    changes = Changes(replied=True, finding=finding, action_taken=taken)
+    return Outcome(S.REPLIED, changes, _event(Action.REPLY, taken, finding=finding))
+
+
+async def _close(conn: asyncpg.Connection, req: engine.Request[Case]) -> Outcome[Changes]:
+    result = _text(req.form, "result", "办结必须写明告诉投诉人的办理结果")
+    on_time = req.calendar.today <= req.case["reply_due"]
+    changes = Changes(closed=True, closed_on_time=on_time, result=result)
+    return Outcome(S.CLOSED, changes, _event(Action.CLOSE, result), extra={"title": "result"})
+
+
+async def _follow_up(conn: asyncpg.Connection, req: engine.Request[Case]) -> Outcome[Changes]:
+    """One satisfaction level per closing (the table's guard), by the office or the
+    complainant, whoever is first; an unsatisfied one sends the case back to the department
+    once, with a clean deadline."""
+    level = req.form.get("satisfaction") or ""
     if level not in SATISFACTION:
         raise Invalid([FieldError("satisfaction", "请选择满意程度")])
-    if row["followed_up_at"] and row["followed_up_at"] > row["closed_at"]:
-        raise Invalid([FieldError("satisfaction", "这次办结已经记录过满意程度")])
-    comment = _text(form, "comment", limit=COMMENT_LIMIT)
-    by = SatisfactionBy.COMPLAINANT if actor == COMPLAINANT else SatisfactionBy.OFFICE
-    changes: dict[str, object] = {"satisfaction": level, "satisfaction_by": str(by)}
-    note = f"{SATISFACTION[level]}。" + (f"意见：{comment.rstrip('。')}。" if comment else "")
-    mine = by is SatisfactionBy.COMPLAINANT
-    title = EVENT_TITLES["rating"] if mine else ""
-    if level in UNSATISFIED and not row["reopened"]:
-        due, basis, deadline = _deadline(DeadlineReason.REOPENED, today, REPLY_DAYS, overrides)
+    comment = _text(req.form, "comment", limit=COMMENT_LIMIT)
+    mine = req.actor.name == COMPLAINANT
+    by = SatisfactionBy.COMPLAINANT if mine else SatisfactionBy.OFFICE
+    rated = Changes(satisfaction=level, satisfaction_by=str(by))
+    if level in UNSATISFIED and not req.case["reopened"]:
         # Reopened once: back to the department; a second follow-up comes after it closes again.
-        return Step(
-            new_status=S.ASSIGNED,
-            changes={**changes, **deadline, "reopened": True},
-            note=f"{note}重新交办，答复期限 {due}（{basis}）。",
-            mail_title=title,
+        today, reason = req.calendar.today, DeadlineReason.REOPENED
+        due = req.calendar.due(REPLY_DAYS)
+        deadline = _deadline(reason, today, REPLY_DAYS, due)
+        changes = msgspec.structs.replace(
+            deadline, satisfaction=level, satisfaction_by=str(by), reopened=True
         )
-    return Step(new_status=S.CLOSED, changes=changes, note=note, notify=not mine)
+        event = _event(
+            Action.FOLLOW_UP, comment, level=level, due=due, reason=reason.value, days=REPLY_DAYS
+        )
+        title = "rating" if mine else "follow_up"
+        return Outcome(S.ASSIGNED, changes, event, extra={"title": title})
+    event = _event(Action.FOLLOW_UP, comment, level=level)
+    return Outcome(S.CLOSED, rated, event, notify=not mine)
 
 
-async def _notify(
-    conn: asyncpg.Connection,
-    complaint_id: int,
-    reference: str,
-    step: Step,
-    title: str,
-    public_url: str,
-) -> None:
-    """A complainant who left an email hears of every public step (sent by outbox.py), with
-    where to track it; never the access code."""
-    if not step.public or not step.notify:
-        return
-    contact = await q.read_contact(conn, complaint_id)
-    if not contact or not contact["email"]:
-        return
-    label = COMPLAINT_STATUS_LABELS[step.new_status]
-    body = (
-        f"您的投诉（查询编号 {reference}）办理状态：{label}。\n\n{title}：{step.note}\n\n"
-        + tracking_hint(public_url, reference)
-    )
-    await q.insert_outbox(conn, complaint_id, contact["email"], f"投诉 {reference}：{label}", body)
+async def _note(conn: asyncpg.Connection, req: engine.Request[Case]) -> Outcome[Changes]:
+    text = _text(req.form, "note", "请填写备注内容")
+    return Outcome(req.case["status"], Changes(), _event(Action.NOTE, text, public=False))
+
+
+PLANS: dict[Action, Plan] = {
+    Action.ACCEPT: _accept,
+    Action.REJECT: _reject,
+    Action.ASSIGN: _assign,
+    Action.EXTEND: _extend,
+    Action.REPLY: _reply,
+    Action.CLOSE: _close,
+    Action.FOLLOW_UP: _follow_up,
+    Action.NOTE: _note,
+}

@@ -1,12 +1,17 @@
 """Sends the notification outbox: rows written in the same transaction as the change they
 announce, sent afterwards with retries. By default messages go to files (nothing to set up);
-with REGISTRY_SMTP_URL=smtp://user:pass@host:port they go by SMTP."""
+with REGISTRY_SMTP_URL=smtp://user:pass@host:port they go by SMTP.
+
+A message is stored as data (kind, parameters, the recipient's locale) and its subject and body
+are rendered when it is sent, by the Render the feature that wrote it supplies; a row from
+before that (kind NULL) sends the subject and body it stored."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import logging
+from collections.abc import Callable, Mapping
 from email.header import Header
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -20,6 +25,38 @@ SENDER = "noreply@changyuan-registry.invalid"
 CRLF = "\r\n"
 MAX_ATTEMPTS = 8
 BATCH = 20
+
+
+# (kind, parameters, locale) -> (subject, body)
+Render = Callable[[str, Mapping[str, Any], str | None], tuple[str, str]]
+
+
+class Message(NamedTuple):
+    """A message to write in the transaction of the change it announces."""
+
+    recipient: str
+    kind: str
+    params: dict[str, Any]
+    complaint_id: int | None = None
+    locale: str | None = None
+
+
+async def enqueue(conn: Any, message: Message) -> None:
+    await conn.execute(
+        """
+        INSERT INTO outbox (complaint_id, recipient, kind, params, locale)
+        VALUES ($1, $2, $3, $4, $5)
+        """,
+        message.complaint_id,
+        message.recipient,
+        message.kind,
+        message.params,
+        message.locale,
+    )
+
+
+def _no_renderer(kind: str, params: Mapping[str, Any], locale: str | None) -> tuple[str, str]:
+    raise LookupError(f"no renderer for outbox messages of kind {kind}")
 
 
 class Outgoing(NamedTuple):
@@ -106,7 +143,7 @@ CLAIM_SQL = """
     )
     UPDATE outbox o SET claimed_until = now() + make_interval(secs => $3)
     FROM due WHERE o.id = due.id
-    RETURNING o.id, o.recipient, o.subject, o.body, o.attempts
+    RETURNING o.id, o.recipient, o.subject, o.body, o.kind, o.params, o.locale, o.attempts
 """
 # Mark the batch in one statement: sent, failed (attempts + 1, back-off doubling from $4
 # seconds, the error) or not tried (cancelled mid-batch); every claim is released.
@@ -128,8 +165,9 @@ DB_TIMEOUT = 30.0  # the claim and the mark
 LEASE = int(BATCH * SEND_TIMEOUT + 2 * DB_TIMEOUT)  # outlives any batch; frees a dead one
 
 
-async def send_pending(pool: Any, transport: Transport) -> int:
+async def send_pending(pool: Any, transport: Transport, render: Render = _no_renderer) -> int:
     """Claim, send, mark: no row lock is held while the transport talks to the mail server.
+    A message stored as data is rendered now (a rendering error fails it like a send error).
     Returns how many were sent."""
     async with pool.acquire() as conn, asyncio.timeout(DB_TIMEOUT):
         rows = await conn.fetch(CLAIM_SQL, MAX_ATTEMPTS, BATCH, LEASE)
@@ -139,7 +177,10 @@ async def send_pending(pool: Any, transport: Transport) -> int:
     try:
         for row in sorted(rows, key=lambda r: r["id"]):
             try:
-                message = compose(row["id"], row["recipient"], row["subject"], row["body"])
+                subject, body = row["subject"], row["body"]
+                if row["kind"] is not None:
+                    subject, body = render(row["kind"], row["params"], row["locale"])
+                message = compose(row["id"], row["recipient"], subject, body)
                 async with asyncio.timeout(SEND_TIMEOUT):
                     await transport.send(message)
             except Exception as exc:  # any failure of this message: retried later
@@ -173,9 +214,11 @@ def _log_failure(outbox_id: int, attempt: int, error: str) -> None:
                     outbox_id, error, attempt, MAX_ATTEMPTS, delay)  # fmt: skip
 
 
-async def run(pool: Any, transport: Transport, interval: float = 2.0) -> None:
+async def run(
+    pool: Any, transport: Transport, interval: float = 2.0, render: Render = _no_renderer
+) -> None:
     """The sender loop, run under tasks.supervise (which logs a failed round and starts it
     again with back-off). A full batch means more are waiting: go on at once."""
     while True:
-        sent = await send_pending(pool, transport)
+        sent = await send_pending(pool, transport, render)
         await asyncio.sleep(0 if sent >= BATCH else interval)

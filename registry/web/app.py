@@ -22,6 +22,7 @@ from litestar.static_files import create_static_files_router
 from registry.accounts import auth, housekeeping
 from registry.catalogue import public_record
 from registry.checker.lookup import Lookup
+from registry.complaints import events
 from registry.infra import invalidation, outbox, tasks
 from registry.infra.db import Pool, create_pool
 from registry.infra.invalidation import list_changed as list_changed  # tests, routes
@@ -74,7 +75,8 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
                 running.append(asyncio.create_task(listener, name="list listener"))
             if settings.send_outbox:
                 transport = outbox.transport_for(settings.smtp_url, settings.home)
-                running.append(tasks.spawn("outbox sender", lambda: outbox.run(shared, transport)))
+                send = partial(outbox.run, shared, transport, render=events.render_outbox)
+                running.append(tasks.spawn("outbox sender", send))
             if interval := settings.housekeeping_interval:
                 sweep = partial(housekeeping.sweep_pool, shared, settings)
                 rounds = partial(

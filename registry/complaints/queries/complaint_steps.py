@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import asyncpg
+import msgspec
 
 # The step's moments use clock_timestamp(), not now(): two steps in one transaction (a close and
 # the follow-up that answers it) must still come one after the other. A new deadline brings its
@@ -36,6 +39,38 @@ RETURNING id, reference, status, reply_due
 """
 
 
+class Changes(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """What a step changes besides the status; a field left out stays as it is. A misspelt
+    field is a TypeError (and a type error for mypy), never silently ignored."""
+
+    assigned_department: str | None = None
+    accepted: bool = False  # stamps accepted_at
+    replied: bool = False  # stamps replied_at
+    closed: bool = False  # stamps closed_at
+    # A new reply deadline and its whole basis (all four, or none).
+    reply_due: dt.date | None = None
+    deadline_reason: str | None = None
+    reply_from: dt.date | None = None
+    reply_days: int | None = None
+    extension_reason: str | None = None
+    reject_reason: str | None = None
+    finding: str | None = None
+    action_taken: str | None = None
+    result: str | None = None
+    reopened: bool = False
+    satisfaction: str | None = None  # stamps followed_up_at
+    satisfaction_by: str | None = None
+    closed_on_time: bool | None = None
+
+    def for_audit(self) -> dict[str, object]:
+        """The fields this step sets, dates as text (the audit row's "after")."""
+        return {
+            f.name: (v.isoformat() if isinstance(v, dt.date) else v)
+            for f in msgspec.structs.fields(self)
+            if (v := getattr(self, f.name)) != f.default
+        }
+
+
 async def compare_and_set(
     conn: asyncpg.Connection,
     complaint_id: int,
@@ -44,32 +79,33 @@ async def compare_and_set(
     version: int,
     new_status: str,
     scope_department: str | None,
-    changes: dict[str, object],
+    changes: Changes,
 ) -> asyncpg.Record | None:
     """Move a complaint on only if it is still where the actor saw it (status and version: a
     step that keeps the status still moves the version); None if it moved first."""
+    c = changes
     return await conn.fetchrow(
         CAS_SQL,
         complaint_id,
         expected,
         new_status,
         scope_department,
-        changes.get("assigned_department"),
-        bool(changes.get("accepted")),
-        bool(changes.get("replied")),
-        bool(changes.get("closed")),
-        changes.get("reply_due"),
-        changes.get("deadline_reason"),
-        changes.get("reply_from"),
-        changes.get("reply_days"),
-        changes.get("extension_reason"),
-        changes.get("reject_reason"),
-        changes.get("finding"),
-        changes.get("action_taken"),
-        changes.get("result"),
-        bool(changes.get("reopened")),
-        changes.get("satisfaction"),
-        changes.get("satisfaction_by"),
-        changes.get("closed_on_time"),
+        c.assigned_department,
+        c.accepted,
+        c.replied,
+        c.closed,
+        c.reply_due,
+        c.deadline_reason,
+        c.reply_from,
+        c.reply_days,
+        c.extension_reason,
+        c.reject_reason,
+        c.finding,
+        c.action_taken,
+        c.result,
+        c.reopened,
+        c.satisfaction,
+        c.satisfaction_by,
+        c.closed_on_time,
         version,
     )

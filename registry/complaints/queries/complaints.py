@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import asyncpg
 
-from registry.complaints.models import NewComplaint, TimelineEvent
+from registry.complaints.models import NewComplaint, StoredEvent
 from registry.infra.db import many
+from registry.infra.namedsql import NamedSQL
 from registry.infra.queries.ratelimits import HIT
 
 
@@ -22,50 +23,70 @@ async def find_by_key(conn: asyncpg.Connection, key: str) -> asyncpg.Record | No
     )
 
 
-# The filing statement (see file()); bench/complaints.py also runs it through pgbench.
-# prior: the key's earlier complaint. An exact replay (same key, same body) counts no hit and
-# writes nothing; a redraw ($25 NULL) neither counts nor checks the limit again.
-FILE_SQL = f"""
+# The filing statement (see file()); bench/complaints.py also runs it through pgbench, binding
+# by number: FILE_ORDER keeps today's $n numbering. prior: the key's earlier complaint. An exact
+# replay (same key, same body) counts no hit and writes nothing; a redraw (:bucket NULL)
+# neither counts nor checks the limit again. The first event and the acknowledgement are
+# stored as data (kind + parameters, see complaints/events.py).
+FILE_ORDER = (
+    "reference", "access_code_hash", "department_code", "department_other",
+    "certificate_name", "certificate_code", "matter", "demanded_on", "place", "description",
+    "disclosure", "classification", "accept_due", "reply_due", "idempotency_key",
+    "request_hash", "contact_name", "contact_phone", "contact_email", "keep_contact",
+    "event_note", "recipient", "mail_kind", "mail_params", "bucket", "window", "limit",
+)  # fmt: skip
+FILING = NamedSQL(
+    f"""
         WITH prior AS (
             SELECT reference, request_hash, status, classification, reply_due
-            FROM complaints WHERE idempotency_key = $15
+            FROM complaints WHERE idempotency_key = :idempotency_key
         ), hit AS ({
-    HIT.format(
-        bucket="$25",
-        window="$26::int",
-        when="$25::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM prior WHERE request_hash = $16)",
-    )
-}
+        HIT.format(
+            bucket=":bucket",
+            window=":window::int",
+            when=":bucket::text IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM prior WHERE request_hash = :request_hash)",
+        )
+    }
         ), c AS (
             INSERT INTO complaints (
                 reference, access_code_hash, department_code, department_other,
                 certificate_name, certificate_code, matter, demanded_on, place, description,
                 disclosure, classification, accept_due, reply_due, idempotency_key, request_hash)
-            SELECT $1, $2, $3, $4, $5, $6, $7, $8::date, $9, $10, $11, $12, $13::date,
-                   $14::date, $15, $16
+            SELECT :reference, :access_code_hash, :department_code, :department_other,
+                   :certificate_name, :certificate_code, :matter, :demanded_on::date, :place,
+                   :description, :disclosure, :classification, :accept_due::date,
+                   :reply_due::date, :idempotency_key, :request_hash
             WHERE NOT EXISTS (SELECT 1 FROM prior)
-              AND ($25::text IS NULL OR (SELECT hits FROM hit) <= $27::int)
+              AND (:bucket::text IS NULL OR (SELECT hits FROM hit) <= :limit::int)
             ON CONFLICT DO NOTHING
             RETURNING id
         ), contact AS (
             INSERT INTO complaint_contacts (complaint_id, name, phone, email)
-            SELECT id, $17, $18, $19 FROM c WHERE $20::boolean
+            SELECT id, :contact_name, :contact_phone, :contact_email FROM c
+            WHERE :keep_contact::boolean
         ), event AS (
-            INSERT INTO complaint_events (complaint_id, kind, public, actor, note, status_to)
-            SELECT id, 'submitted', true, 'complainant', $21, 'submitted' FROM c
+            INSERT INTO complaint_events
+                (complaint_id, kind, public, actor, note, params, status_to)
+            SELECT id, 'submitted', true, 'complainant', :event_note, '{{}}'::jsonb, 'submitted'
+            FROM c
         ), audit AS (
             INSERT INTO audit_log (actor, action, entity, entity_id, after)
-            SELECT 'public', 'complaint.file', 'complaint', $1,
-                   jsonb_build_object('classification', $12::text) FROM c
+            SELECT 'public', 'complaint.file', 'complaint', :reference,
+                   jsonb_build_object('classification', :classification::text) FROM c
         ), mail AS (
-            INSERT INTO outbox (complaint_id, recipient, subject, body)
-            SELECT id, $22, $23, $24 FROM c WHERE $22::text IS NOT NULL
+            INSERT INTO outbox (complaint_id, recipient, kind, params)
+            SELECT id, :recipient, :mail_kind, :mail_params::jsonb FROM c
+            WHERE :recipient::text IS NOT NULL
         )
         SELECT (SELECT id FROM c) AS id, hit.hits, hit.window_start,
                prior.reference, prior.request_hash, prior.status, prior.classification,
                prior.reply_due
         FROM (SELECT) AS one LEFT JOIN hit ON true LEFT JOIN prior ON true
-"""
+""",
+    FILE_ORDER,
+)
+FILE_SQL = FILING.sql
 
 
 class Prior(NamedTuple):
@@ -99,7 +120,7 @@ async def file(
     request_hash: str,
     keep_contact: bool,
     event_note: str,
-    mail: tuple[str, str, str] | None,
+    mail: tuple[str, str, dict[str, Any]] | None,
     rate: tuple[str, int, int] | None,
 ) -> Filed:
     """The whole filing in ONE statement, so it costs one round trip and is atomic even outside
@@ -111,38 +132,38 @@ async def file(
     unique conflict (a concurrent filing with the key, or the random reference taken: the
     caller looks again, or draws another). The audit row is the one audit write outside
     registry/infra/audit.py, for that reason."""
-    recipient, subject, body = mail or (None, None, None)
+    recipient, mail_kind, mail_params = mail or (None, None, None)
     bucket, limit, window = rate or (None, 0, 1)
-    row = await conn.fetchrow(
-        FILE_SQL,
-        reference,
-        access_code_hash,
-        c.department_code,
-        c.department_other,
-        c.certificate_name,
-        certificate_code,
-        c.matter,
-        c.demanded_on,
-        c.place,
-        c.description,
-        str(c.disclosure),
-        classification,
-        accept_due,
-        reply_due,
-        idempotency_key,
-        request_hash,
-        c.contact_name,
-        c.contact_phone,
-        c.contact_email,
-        keep_contact,
-        event_note,
-        recipient,
-        subject,
-        body,
-        bucket,
-        window,
-        limit,
+    args = FILING.args(
+        reference=reference,
+        access_code_hash=access_code_hash,
+        department_code=c.department_code,
+        department_other=c.department_other,
+        certificate_name=c.certificate_name,
+        certificate_code=certificate_code,
+        matter=c.matter,
+        demanded_on=c.demanded_on,
+        place=c.place,
+        description=c.description,
+        disclosure=str(c.disclosure),
+        classification=classification,
+        accept_due=accept_due,
+        reply_due=reply_due,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        contact_name=c.contact_name,
+        contact_phone=c.contact_phone,
+        contact_email=c.contact_email,
+        keep_contact=keep_contact,
+        event_note=event_note,
+        recipient=recipient,
+        mail_kind=mail_kind,
+        mail_params=mail_params,
+        bucket=bucket,
+        window=window,
+        limit=limit,
     )
+    row = await conn.fetchrow(FILING.sql, *args)
     assert row is not None
     prior = None
     if row["reference"] is not None:
@@ -163,21 +184,24 @@ async def insert_event(
     kind: str,
     public: bool,
     actor: str,
+    params: dict[str, Any],
     note: str = "",
     status_from: str | None = None,
     status_to: str | None = None,
 ) -> None:
+    """An event as data: kind + params, note the actor's own words (events.py renders it)."""
     await conn.execute(
         """
         INSERT INTO complaint_events
-            (complaint_id, kind, public, actor, note, status_from, status_to)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)
+            (complaint_id, kind, public, actor, note, params, status_from, status_to)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
         """,
         complaint_id,
         kind,
         public,
         actor,
         note,
+        params,
         status_from,
         status_to,
     )
@@ -216,11 +240,11 @@ async def get_for_tracking(
     )
 
 
-async def public_timeline(conn: asyncpg.Connection, complaint_id: int) -> list[TimelineEvent]:
+async def public_timeline(conn: asyncpg.Connection, complaint_id: int) -> list[StoredEvent]:
     """Public events; who acted only as "complainant" or "staff", never a name."""
     rows = await conn.fetch(
         """
-        SELECT at, kind, status_to, note,
+        SELECT at, kind, public, status_from, status_to, note, params,
                CASE WHEN actor = 'complainant' THEN 'complainant' ELSE 'staff' END AS by
         FROM complaint_events
         WHERE complaint_id = $1 AND public
@@ -228,7 +252,7 @@ async def public_timeline(conn: asyncpg.Connection, complaint_id: int) -> list[T
         """,
         complaint_id,
     )
-    return many(TimelineEvent, rows)
+    return many(StoredEvent, rows)
 
 
 # ---- staff views -------------------------------------------------------------------------
@@ -312,16 +336,16 @@ async def get_for_staff(
     )
 
 
-async def all_events(conn: asyncpg.Connection, complaint_id: int) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch(
-            """
-            SELECT at, kind, public, actor, status_from, status_to, note
-            FROM complaint_events WHERE complaint_id = $1 ORDER BY at, id
-            """,
-            complaint_id,
-        )
+async def all_events(conn: asyncpg.Connection, complaint_id: int) -> list[StoredEvent]:
+    """Every event, with who acted (the staff timeline)."""
+    rows = await conn.fetch(
+        """
+        SELECT at, kind, public, actor, actor AS by, status_from, status_to, note, params
+        FROM complaint_events WHERE complaint_id = $1 ORDER BY at, id
+        """,
+        complaint_id,
     )
+    return many(StoredEvent, rows)
 
 
 async def read_contact(conn: asyncpg.Connection, complaint_id: int) -> asyncpg.Record | None:
@@ -334,15 +358,3 @@ async def read_contact(conn: asyncpg.Connection, complaint_id: int) -> asyncpg.R
 async def calendar_overrides(conn: asyncpg.Connection) -> dict[dt.date, bool]:
     rows = await conn.fetch("SELECT day, workday FROM calendar_overrides")
     return {r["day"]: r["workday"] for r in rows}
-
-
-async def insert_outbox(
-    conn: asyncpg.Connection, complaint_id: int, recipient: str, subject: str, body: str
-) -> None:
-    await conn.execute(
-        "INSERT INTO outbox (complaint_id, recipient, subject, body) VALUES ($1, $2, $3, $4)",
-        complaint_id,
-        recipient,
-        subject,
-        body,
-    )

@@ -84,3 +84,9 @@ async def move_deadlines(
         accept_due,
         reply_due,
     )
+
+
+async def calendar_overrides(conn: asyncpg.Connection) -> dict[dt.date, bool]:
+    """The office's entries on the working-day calendar (workdays.Overrides)."""
+    rows = await conn.fetch("SELECT day, workday FROM calendar_overrides")
+    return {r["day"]: r["workday"] for r in rows}

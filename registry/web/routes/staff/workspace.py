@@ -14,7 +14,8 @@ from registry.accounts import auth
 from registry.accounts.models import Role, StaffUser
 from registry.catalogue.queries import departments as dq
 from registry.complaints import workflow
-from registry.complaints.models import EVENT_TITLES, Classification, ComplaintStatus
+from registry.complaints.events import staff_entry
+from registry.complaints.models import Classification, ComplaintStatus
 from registry.complaints.queries import complaints as q
 from registry.infra import audit, clock, ratelimit
 from registry.infra.errorshape import FieldError
@@ -176,9 +177,9 @@ async def _detail(request: Req, complaint_id: int, **extra: Any) -> Response[byt
         row = await q.get_for_staff(conn, complaint_id, scope_of(user))
         if row is None:
             raise NotFoundException()
-        events = await q.all_events(conn, complaint_id)
+        events = [staff_entry(e) for e in await q.all_events(conn, complaint_id)]
         departments = await dq.list_departments(conn)
-    actions = [a for a in workflow.Action if workflow.allowed(a, row["status"], user)]
+    actions = workflow.allowed(user, row)  # the engine's answer: the page offers exactly these
     return page(
         request,
         "staff/complaints/detail.html",
@@ -189,7 +190,6 @@ async def _detail(request: Req, complaint_id: int, **extra: Any) -> Response[byt
         today=clock.today(),
         findings=workflow.FINDINGS,
         satisfaction=workflow.SATISFACTION,
-        event_titles=EVENT_TITLES,
         **extra,
     )
 
