@@ -28,7 +28,9 @@ async def test_check_shape(client):
         "matter",
         "choices",
         "candidates",
+        "reasons",
         "explanation",
+        "next_step_reasons",
         "next_step",
         "licence",
         "other_url",
@@ -38,6 +40,10 @@ async def test_check_shape(client):
     assert body["verdict"] == "abolished" and body["may_require"] is False
     assert body["certificate"]["code"] == "CY-ZM-014"
     assert body["complaint_url"].startswith("/complaints/new?")
+    # The words are also data: codes with parameters, rendered at read time (checker.reasons).
+    assert [r["code"] for r in body["reasons"]][:2] == ["lead.may_not", "abolished.since_doc"]
+    assert body["reasons"][1]["params"]["name"] == body["certificate"]["name"]
+    assert body["explanation"].startswith("不得要求：“无犯罪记录证明")
 
 
 async def test_repeat_question_is_the_same_answer(client):

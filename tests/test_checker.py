@@ -125,7 +125,7 @@ CASES = [
     ("case", "name", "matter", "verdict", "code"), CASES, ids=[c[0] for c in CASES]
 )
 def test_decide(case, name, matter, verdict, code):
-    v = decide(Question(name=name, matter=matter), INDEX)
+    v = decide(Question(name=name, matter=matter), INDEX).spoken()
     assert v.verdict == verdict, (case, v.explanation, v.candidates)
     assert v.may_require is (verdict == "retained")
     if code:
@@ -174,13 +174,13 @@ def test_matter_typed_as_the_name_offers_the_guide():
 
 
 def test_out_of_scope_says_what_a_window_may_do():
-    v = decide(Question(name="身份证"), INDEX)
+    v = decide(Question(name="身份证"), INDEX).spoken()
     assert v.licence is not None and v.licence.rule and "证件" in v.explanation
     assert v.complaint_url  # still accepted and routed to the office
 
 
 def test_retained_answer_names_the_abolished_lookalike():
-    v = decide(Question(name="出生证明", matter="上户口"), INDEX)
+    v = decide(Question(name="出生证明", matter="上户口"), INDEX).spoken()
     assert v.matter == "新生儿出生登记（落户）"
     assert "出生证明（村居出具）" in v.explanation
 
@@ -188,7 +188,7 @@ def test_retained_answer_names_the_abolished_lookalike():
 def test_every_replacement_way_has_a_plain_next_step():
     for c in CERTS:
         if c.status is Status.ABOLISHED:
-            step = decide(Question(name=c.name), INDEX).next_step
+            step = decide(Question(name=c.name), INDEX).spoken().next_step
             assert step and "：" not in step[:2], (c.code, step)
 
 
@@ -200,7 +200,7 @@ def test_fragment_offers_candidates_ranked_by_score():
 
 
 def test_abolished_answer_says_date_document_and_replacement():
-    v = decide(Question(name="良民证"), INDEX)
+    v = decide(Question(name="良民证"), INDEX).spoken()
     assert v.certificate is not None
     assert "2018-12-28" in v.explanation and v.certificate.decision_doc in v.explanation
     assert v.certificate.replacement in v.explanation

@@ -8,6 +8,7 @@ from bisect import bisect_left
 from registry.catalogue.models import Status
 from registry.checker import wording as w
 from registry.checker.nameindex import MAX_CANDIDATES, SHOWN, Index, lookalikes
+from registry.checker.reasons import Reason
 from registry.checker.textnorm import compact, core
 from registry.checker.verdicts import (
     OTHER_MATTER,
@@ -72,8 +73,8 @@ def needs_matter(q: Question, pairs: list[Pair], names: Names, index: Index) -> 
         certificate=None,
         choices=offered,
         candidates=[c for c in candidates(dict(names.scores), index) if c.code not in shown],
-        explanation=w.explain_needs_matter(name, certs, q.matter),
-        next_step=w.NEEDS_MATTER_STEP,
+        reasons=w.explain_needs_matter(name, certs, q.matter),
+        next_step_reasons=w.NEEDS_MATTER_STEP,
         other_url=w.check_url(index.items.names[top], OTHER_MATTER, q.department or "", q.on or ""),
         guide_url=w.guide_url(q.matter or "", q.on or ""),  # blank: every matter
         complaint_url=complaint(q, name),
@@ -90,8 +91,8 @@ def retained(q: Question, best: Pair, gone: list[int], names: Names, index: Inde
         certificate=cert,
         matter=matter,
         candidates=others(cert.code, names, index),
-        explanation=w.explain_retained(cert, matter, lookalikes),
-        next_step=w.next_step(cert),
+        reasons=w.explain_retained(cert, matter, lookalikes),
+        next_step_reasons=index.memo("step", best.n, lambda: w.next_step(cert)),
         guide_url=w.matter_url(matter, q.on or ""),
         complaint_url=None,
     )
@@ -105,7 +106,7 @@ def verdict(
         text = index.memo("explain", n, lambda: w.explain_abolished(cert))
         step = index.memo("step", n, lambda: w.next_step(cert))
         if not matter and len(names.scores) > 1:  # none of the namesakes is for this matter
-            text += w.all_abolished(q.name.strip()[:50], len(names.scores))
+            text = [*text, w.all_abolished(q.name.strip()[:50], len(names.scores))]
     else:
         asked = None if compact(q.matter or "") in OTHER_WORDS else q.matter
         kept = [
@@ -120,8 +121,8 @@ def verdict(
         certificate=cert,
         matter=index.matter_text.get(matter) if matter else None,
         candidates=others(cert.code, names, index),
-        explanation=text,
-        next_step=step,
+        reasons=text,
+        next_step_reasons=step,
         complaint_url=complaint(q, cert.name),
     )
 
@@ -145,8 +146,8 @@ def out_of_scope(q: Question, index: Index, licence_no: int) -> Verdict:
         licence=LicenceInfo(
             name=lic.name, issuer=lic.issuer, rule=lic.rule, legal_basis=lic.legal_basis
         ),
-        explanation=w.explain_out_of_scope(lic.name, lic.rule),
-        next_step=lic.rule,
+        reasons=w.explain_out_of_scope(lic.name, lic.rule),
+        next_step_reasons=[Reason("licence.rule", {"rule": lic.rule})] if lic.rule else [],
         complaint_url=complaint(q, q.name.strip()),
     )
 
@@ -159,8 +160,8 @@ def unlisted(
         may_require=False,
         certificate=None,
         candidates=candidates,
-        explanation=w.explain_unlisted(q.name, ambiguous=ambiguous, sounds_like=sounds_like),
-        next_step=w.UNLISTED_STEP,
+        reasons=w.explain_unlisted(q.name, ambiguous=ambiguous, sounds_like=sounds_like),
+        next_step_reasons=w.UNLISTED_STEP,
         complaint_url=complaint(q, q.name.strip()),
     )
 

@@ -234,8 +234,8 @@ def _matter_as_name(q: Question, hits: list[str], index: Index) -> Verdict:
         certificate=None,
         choices=choices,
         candidates=[],
-        explanation=w.explain_matter_as_name(q.name.strip()[:50], bool(choices)),
-        next_step=w.NEEDS_MATTER_STEP if choices else w.UNLISTED_STEP,
+        reasons=w.explain_matter_as_name(q.name.strip()[:50], bool(choices)),
+        next_step_reasons=w.NEEDS_MATTER_STEP if choices else w.UNLISTED_STEP,
         guide_url=w.guide_url(q.name.strip(), q.on or ""),
         complaint_url=a.complaint(q, q.name.strip()),
     )

@@ -4,13 +4,14 @@ as a type: imported from nameindex, not checker, since checker imports this modu
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from registry.catalogue.models import Status
 from registry.checker import matters as mt
 from registry.checker import wording as w
+from registry.checker.reasons import Reason, render
 
 if TYPE_CHECKING:
     from registry.checker.nameindex import Index
@@ -21,8 +22,15 @@ class GuideItem(msgspec.Struct, kw_only=True):
     name: str
     status: Status
     may_require: bool
-    next_step: str
     url: str  # the verdict page for (this item, this matter)
+    next_step_reasons: list[Reason] = []  # what to do, as data (checker.reasons)
+    next_step: str = ""  # those words in Chinese, filled by MatterGuide.spoken()
+
+    def step(self, translations: Any = None) -> str:
+        """The next step in the reader's language (a template without one passes Undefined)."""
+        if not self.next_step_reasons:
+            return self.next_step
+        return render(self.next_step_reasons, translations or None)
 
 
 class MatterGuide(msgspec.Struct, kw_only=True):
@@ -33,6 +41,21 @@ class MatterGuide(msgspec.Struct, kw_only=True):
     url: str
     required: list[GuideItem]
     not_required: list[GuideItem]
+
+    def spoken(self, translations: Any = None) -> MatterGuide:
+        """This guide with each item's next_step rendered from its reasons."""
+
+        def said(items: list[GuideItem]) -> list[GuideItem]:
+            return [
+                msgspec.structs.replace(i, next_step=i.step(translations))
+                if i.next_step_reasons
+                else i
+                for i in items
+            ]
+
+        return msgspec.structs.replace(
+            self, required=said(self.required), not_required=said(self.not_required)
+        )
 
 
 def guide(text: str, index: Index, limit: int = 20) -> list[MatterGuide]:
@@ -68,7 +91,7 @@ def _entry(norm: str, index: Index, on: str) -> MatterGuide:
             name=cert.name,
             status=cert.status,
             may_require=cert.status is Status.RETAINED,
-            next_step=w.next_step(cert),
+            next_step_reasons=_step(n, index),
             url=w.check_url(cert.name, text),
         )
         (required if item.may_require else not_required).append(item)
@@ -80,6 +103,11 @@ def _entry(norm: str, index: Index, on: str) -> MatterGuide:
         required=required,
         not_required=not_required,
     )
+
+
+def _step(n: int, index: Index) -> list[Reason]:
+    """Item n's next step, worked out once per index (the verdicts share it)."""
+    return index.memo("step", n, lambda: w.next_step(index.cert(n)))
 
 
 def _wordings(norm: str, index: Index) -> list[str]:

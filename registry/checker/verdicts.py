@@ -4,10 +4,12 @@ candidates (design §3, §4). Structs only, shared by the API, pages, complaints
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 import msgspec
 
 from registry.catalogue.models import Certificate, Status
+from registry.checker.reasons import Reason, render, shown
 
 
 class VerdictKind(StrEnum):
@@ -55,12 +57,47 @@ class Verdict(msgspec.Struct, kw_only=True):
     matter: str | None = None  # the official matter the answer is for, once confirmed
     choices: list[Choice] = []
     candidates: list[Candidate] = []
-    explanation: str
+    # What the checker says, as data (checker.reasons): rendered at read time in the reader's
+    # language. explanation and next_step are those words in Chinese, filled for the JSON API
+    # by spoken() (hand-built verdicts may carry only the words).
+    reasons: list[Reason] = []
+    next_step_reasons: list[Reason] = []
+    explanation: str = ""
     next_step: str = ""  # plain words: what the asker does now
     licence: LicenceInfo | None = None  # out_of_scope: the document asked about
     other_url: str | None = None  # needs_matter: "办其他事" (matter=OTHER_MATTER)
     guide_url: str | None = None  # the matter guide, when a matter is in play
     complaint_url: str | None
+
+    def spoken(self, translations: Any = None) -> Verdict:
+        """This verdict with explanation and next_step rendered from its reasons."""
+        if not (self.reasons or self.next_step_reasons):
+            return self
+        return msgspec.structs.replace(
+            self,
+            explanation=render(self.reasons, translations),
+            next_step=render(self.next_step_reasons, translations),
+        )
+
+    def words(self, translations: Any = None) -> tuple[str, str]:
+        """(next step, explanation) as the verdict page shows them: the explanation without
+        the opening its headline says nor a closing part equal to the next step."""
+        t = translations or None  # a template without translations passes Undefined
+        if self.reasons or self.next_step_reasons:
+            step = self.next_step_reasons
+            return render(step, t), render(shown(self.reasons, step), t).strip()
+        return self.next_step, _shown_text(self.explanation, self.next_step)
+
+
+def _shown_text(text: str, step: str) -> str:
+    """words() for a verdict carrying only Chinese words."""
+    for lead in ("可以要求：", "不得要求：", "要看您办什么事："):
+        if text.startswith(lead):
+            text = text[len(lead) :]
+            break
+    if step and text != step and text.endswith(step):
+        return text[: -len(step)].strip()
+    return "" if text == step else text.strip()
 
 
 class Question(msgspec.Struct, frozen=True, kw_only=True):

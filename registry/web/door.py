@@ -88,7 +88,7 @@ class AnswerDoor:
             if index is None:
                 return False
             generation = lookup.generation
-            body = msgspec.json.encode(decide(question, index))
+            body = msgspec.json.encode(decide(question, index).spoken())
             lookup.remember(key, body, generation)
         scope["app"] = scope["litestar_app"] = self.app  # as Litestar does: the hooks use it
         length = str(len(body)).encode()

@@ -166,11 +166,13 @@ def parse_question(
 async def check(
     pool: Any, lookup: Lookup, question: Question, on: dt.date | None, client: str = ""
 ) -> Verdict:
-    """`client` (its address) bounds how many questions about other dates it has waiting."""
+    """`client` (its address) bounds how many questions about other dates it has waiting. The
+    verdict carries its words in Chinese too (explanation, next_step: the JSON API's)."""
     try:
-        return await lookup.verdict(pool, question, on, client)
+        found = await lookup.verdict(pool, question, on, client)
     except Busy as exc:
         raise _busy(exc) from exc
+    return found.spoken()
 
 
 async def search_codes(request: Any, f: ListFilters, client: str = "") -> list[str] | None:
@@ -228,7 +230,7 @@ async def matters(
         found = await lookup.guide(pool, text, on, client)
     except Busy as exc:
         raise _busy(exc) from exc
-    return MatterList(q=text, matters=found)
+    return MatterList(q=text, matters=[g.spoken() for g in found])
 
 
 async def matter(
@@ -241,7 +243,7 @@ async def matter(
         raise _busy(exc) from exc
     if found is None:
         raise NotFound(f"清单上没有“{name[:40]}”这个办理事项")
-    return found
+    return found.spoken()
 
 
 async def departments(state: Any) -> list[Department]:
