@@ -12,10 +12,12 @@ from collections.abc import Awaitable
 
 import asyncpg
 import httpx
+import msgspec
 import pytest
 
 from registry.accounts.models import Role, StaffUser
 from registry.complaints import workflow
+from registry.complaints.queries.complaint_steps import Changes
 from registry.complaints.workflow import Action
 from registry.web.app import create_app
 from tests.staff_helpers import (
@@ -195,3 +197,15 @@ async def test_the_same_step_twice_at_once_happens_once(committed_db, settings, 
     assert sum(isinstance(r, workflow.Stale) for r in results) == 1, results
     assert [k for k, _, _ in await timeline(check, cid)] == ["submitted", str(action)]
     assert await audited(check, cid) == ["complaint.file", f"complaint.{action}"]
+
+
+def test_a_change_set_is_typed_so_a_misspelt_field_fails() -> None:
+    """compare_and_set takes a Changes struct: a misspelt or unknown field is an error (and a
+    mypy error), never a change silently dropped; a wrong type fails when decoded."""
+    with pytest.raises(TypeError, match="acepted"):
+        Changes(acepted=True)  # type: ignore[call-arg]
+    with pytest.raises(msgspec.ValidationError, match="reply_days"):
+        msgspec.convert({"reply_days": "fifteen"}, Changes)
+    with pytest.raises(msgspec.ValidationError, match="rejct_reason"):
+        msgspec.convert({"rejct_reason": "x"}, Changes)
+    assert Changes(accepted=True, reply_days=15).for_audit() == {"accepted": True, "reply_days": 15}

@@ -4,6 +4,8 @@ retried with back-off. Real sessions on a database of the test's own."""
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import logging
 
 import pytest
@@ -186,3 +188,35 @@ async def test_a_sender_cancelled_mid_batch_marks_what_went_out(committed_db):
     ]
     # The claims are released: the next sender takes the rest at once, not after the lease.
     assert await conn.fetchval("SELECT count(*) FROM outbox WHERE claimed_until IS NOT NULL") == 0
+
+
+async def test_a_message_stored_as_data_is_rendered_when_sent(committed_db):
+    """Kind + parameters rendered by the feature's renderer in the recipient's language; a row
+    from before (subject and body) sends as stored; without a renderer it fails and waits."""
+    (conn,) = await committed_db.connect(1)
+    await outbox.enqueue(conn, outbox.Message("a@example.org", "test.hello", {"who": "张三"}))
+    await outbox.enqueue(
+        conn, outbox.Message("b@example.org", "test.hello", {"who": "Li"}, locale="en")
+    )
+    await add_messages(conn, 1)
+    got: dict[str, tuple[str, str]] = {}
+
+    async def keep(message: outbox.Outgoing) -> None:
+        mail = email.message_from_bytes(message.data, policy=email.policy.default)
+        got[message.recipient] = (mail["Subject"], mail.get_content().strip())
+
+    def render(kind, params, locale):  # type: ignore[no-untyped-def]
+        assert kind == "test.hello"
+        return ("Hello", f"Hello {params['who']}") if locale == "en" else ("你好", params["who"])
+
+    pool = SingleConnectionPool(conn)
+    assert await outbox.send_pending(pool, Transport(), render=outbox._no_renderer) == 1
+    failed = await conn.fetchval("SELECT count(*) FROM outbox WHERE last_error = 'LookupError'")
+    assert failed == 2  # not lost: tried again later
+    await conn.execute("UPDATE outbox SET next_attempt_at = now(), sent_at = NULL")
+    assert await outbox.send_pending(pool, Transport(probe=keep), render=render) == 3
+    assert got == {
+        "a@example.org": ("你好", "张三"),
+        "b@example.org": ("Hello", "Hello Li"),
+        "person1@example.org": ("主题", "正文"),
+    }

@@ -16,7 +16,6 @@ import msgspec
 
 from registry.checker.decide import Verdict, VerdictKind
 from registry.complaints import events
-from registry.complaints.events import CHINESE, Translations
 from registry.complaints.models import (
     Classification,
     ComplaintIn,
@@ -30,6 +29,7 @@ from registry.complaints.models import (
 from registry.complaints.queries import complaints as q
 from registry.infra import clock
 from registry.infra.errorshape import FieldError
+from registry.infra.i18n import CHINESE, Translations
 from registry.infra.ratelimit import retry_after
 from registry.infra.textclean import MESSAGE as UNCLEAN
 from registry.infra.textclean import is_clean

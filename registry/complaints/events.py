@@ -1,15 +1,13 @@
 """Timeline events and e-mails stored as data (a kind and its parameters, plus the person's own
 words), rendered into sentences when read or sent, in the reader's language.
 
-Every sentence goes through a gettext translations object: the msgids are the Chinese sentences
-with {name} placeholders, marked with N_ so Babel's extractor finds them (`pybabel extract`
-knows N_ by default). Without a catalogue (gettext.NullTranslations) the Chinese comes back.
-What people wrote themselves (a reason, a result, a comment) is never translated.
+Every sentence goes through a gettext translations object (registry/infra/i18n.py): the msgids
+are the Chinese sentences with {name} placeholders, marked for Babel's extractor. What people
+wrote themselves (a reason, a result, a comment) is never translated.
 """
 
 from __future__ import annotations
 
-import gettext
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -21,20 +19,7 @@ from registry.complaints.models import (
     StoredEvent,
     TimelineEvent,
 )
-
-Translations = gettext.NullTranslations  # GNUTranslations is one too
-CHINESE = gettext.NullTranslations()
-
-
-def N_(message: str) -> str:
-    """Marks a msgid for extraction; translated where it is rendered."""
-    return message
-
-
-def translations_for(locale: str | None) -> Translations:
-    """The catalogue for a reader's language; Chinese (the msgids) until catalogues ship."""
-    return CHINESE
-
+from registry.infra.i18n import CHINESE, N_, Translations, translations_for
 
 # A public event's heading, by kind; the complainant's own follow-up reads as their rating.
 TITLES = {
@@ -237,7 +222,8 @@ def _step_mail(tr: Translations, p: Mapping[str, Any]) -> tuple[str, str]:
     body = tr.gettext("您的投诉（查询编号 {reference}）办理状态：{label}。").format(
         reference=ref, label=label
     )
-    return subject, f"{body}\n\n{heading}：{said}\n\n{tracking_hint(p['public_url'], ref, tr)}"
+    step = tr.gettext("{heading}：{sentence}").format(heading=heading, sentence=said)
+    return subject, f"{body}\n\n{step}\n\n{tracking_hint(p['public_url'], ref, tr)}"
 
 
 def _deadline_mail(tr: Translations, p: Mapping[str, Any]) -> tuple[str, str]:

@@ -8,6 +8,8 @@ from typing import Any
 
 import msgspec
 
+from registry.infra.i18n import N_
+
 
 class ComplaintStatus(StrEnum):
     SUBMITTED = "submitted"
@@ -19,12 +21,12 @@ class ComplaintStatus(StrEnum):
 
 
 COMPLAINT_STATUS_LABELS = {
-    ComplaintStatus.SUBMITTED: "已提交，待受理",
-    ComplaintStatus.ACCEPTED: "已受理",
-    ComplaintStatus.REJECTED: "不予受理",
-    ComplaintStatus.ASSIGNED: "已转办，部门办理中",
-    ComplaintStatus.REPLIED: "部门已反馈",
-    ComplaintStatus.CLOSED: "已办结",
+    ComplaintStatus.SUBMITTED: N_("已提交，待受理"),
+    ComplaintStatus.ACCEPTED: N_("已受理"),
+    ComplaintStatus.REJECTED: N_("不予受理"),
+    ComplaintStatus.ASSIGNED: N_("已转办，部门办理中"),
+    ComplaintStatus.REPLIED: N_("部门已反馈"),
+    ComplaintStatus.CLOSED: N_("已办结"),
 }
 
 

@@ -86,8 +86,12 @@ class Calendar:
     overrides: Overrides
 
     def due(self, days: int, start: dt.date | None = None) -> dt.date:
-        """days working days after start (today by default); 0: the same day."""
+        """days working days after start (today by default), start itself not counted."""
         return add_workdays(start or self.today, days, self.overrides)
+
+    def same_workday(self, start: dt.date | None = None) -> dt.date:
+        """A same-working-day deadline: start if it is a working day, else the next one."""
+        return self.due(1, (start or self.today) - dt.timedelta(days=1))
 
 
 @dataclass
