@@ -106,7 +106,7 @@ async def calendar_set(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Re
         moved = await deadlines.recount(
             conn,
             actor=actor,
-            reason=f"工作日历调整（{day}）",
+            reason=deadlines.Cause("calendar_day", {"day": day.isoformat()}),
             public_url=request.app.state.settings.public_url,
         )
     _calendar_changed(request)
