@@ -171,3 +171,40 @@ async def test_a_refused_host_gets_the_error_shape_on_first_asking(hosts):
     assert set(bad.json()) == {"status", "error", "errors"}
     page = await hosts.get("/certificates/abolished", headers={"host": "evil.test"})
     assert page.status_code == 400 and "text/html" in page.headers["content-type"]
+
+
+# Query strings whose splitting or parsing could differ between the door and the route.
+ODD_QUERIES = [
+    "name=良民证",
+    "name=良民证;matter=落户",  # ";" is no separator for Litestar
+    "name=%E8%89%AF%E6%B0%91%E8%AF%81&on=2026-01-05",
+    "name=+良民证+&department=&matter=",
+    "name=良民证%26matter%3D落户",
+    "name=a+b%2Bc",
+    "name=良民证%FF",
+    "name=良民证&name=无犯罪记录证明",  # the door leaves a repeated parameter to the route
+    "NAME=良民证",
+    "name",
+    "name=良民证&on=2026-13-01",
+]
+
+
+@pytest.mark.parametrize("query", ODD_QUERIES)
+async def test_the_door_answers_what_the_route_answers(client, app, query):
+    door, app.door = app.door, None
+    routed = await client.get("/api/v1/check?" + query)
+    app.door = door
+    answered = await client.get("/api/v1/check?" + query)
+    assert (answered.status_code, answered.content) == (routed.status_code, routed.content)
+
+
+def test_the_door_reads_the_check_routes_parameters():
+    """The door passes parse_question what the routes pass it: their query parameters."""
+    import inspect
+
+    from registry.web import door
+    from registry.web.routes import api
+
+    for handler in (api.check, pages.check):
+        params = set(inspect.signature(handler.fn).parameters) - {"request"}
+        assert params == door.QUESTION, handler

@@ -6,13 +6,13 @@ characters) and through the app's before_send hooks (security headers)."""
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from typing import Any
-from urllib.parse import parse_qsl
 
 import msgspec
 from litestar import Litestar
 from litestar._kwargs.extractors import create_query_default_dict
-from litestar._parsers import parse_query_string
+from litestar._parsers import parse_qsl, parse_query_string
 from litestar.datastructures.url import URL
 from litestar.exceptions import HTTPException
 from litestar.middleware.allowed_hosts import AllowedHostsMiddleware
@@ -28,7 +28,8 @@ from registry.web.views import parse_question
 
 CHECK_PATH = "/api/v1/check"
 BAD_HOST = "请求的主机名（Host）不在本站允许的范围内"
-QUESTION = frozenset({"name", "matter", "department", "on"})
+# The question's parameters are parse_question's arguments (the routes' query parameters).
+QUESTION = frozenset(inspect.signature(parse_question).parameters)
 
 
 class HostGate(AllowedHostsMiddleware):
@@ -120,11 +121,12 @@ def _asked(query_string: bytes) -> Asked | None:
 
 
 def _parse(query_string: bytes) -> Asked | None:
-    """Parsed as Litestar parses it; None when a parameter is given twice (which of the two
-    Litestar passes on is its business), when any parameter has a control character (the
-    input guard refuses it), or when the question is not a valid one."""
+    """Split by Litestar's own parser, then parse_question, as the route gets it; None when a
+    parameter is given twice (which of the two Litestar passes on is its business), when any
+    parameter has a control character (the input guard refuses it), or when the question is
+    not a valid one."""
     given: dict[str, str] = {}
-    for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+    for name, value in parse_qsl(query_string, "&"):
         if not (is_clean(name) and is_clean(value)):
             return None
         if name in QUESTION:
@@ -132,9 +134,7 @@ def _parse(query_string: bytes) -> Asked | None:
                 return None
             given[name] = value
     try:
-        return parse_question(
-            given.get("name"), given.get("matter"), given.get("department"), given.get("on")
-        )
+        return parse_question(**given)
     except InvalidInput:
         return None
 

@@ -139,9 +139,14 @@ MAX_NAME = 100
 
 
 def parse_question(
-    name: str | None, matter: str | None, department: str | None, on: str | None
+    name: str | None = None,
+    matter: str | None = None,
+    department: str | None = None,
+    on: str | None = None,
 ) -> tuple[Question, dt.date | None]:
-    """Query-string text to a checker question; the name is the only required field."""
+    """Query-string text to a checker question; the name is the only required field. The one
+    parser of a question: the check routes call it with their parameters, the answer door
+    (door.py) with the query string's, named as these arguments are."""
     errors: list[FieldError] = []
     name = (name or "").strip()
     if not name:
