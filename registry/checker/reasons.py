@@ -18,9 +18,11 @@ import msgspec
 Param = str | int | list[str]
 
 
-class Reason(msgspec.Struct, frozen=True, omit_defaults=True):
+class Reason(msgspec.Struct, frozen=True, omit_defaults=True, gc=False):
     """One part of what the checker says. `items`: repeated parts of one sentence (one per
-    certificate), each rendered by the code's item message and joined into {items}."""
+    certificate), each rendered by the code's item message and joined into {items}.
+    Untracked by the garbage collector (it holds strings only, so it can be in no cycle):
+    every answer makes several, and tracked ones made collections a fifth of a new answer."""
 
     code: str
     params: dict[str, Param] = {}
@@ -158,14 +160,20 @@ class Speaker:
         return str(value)
 
     def fill(self, code: str, params: dict[str, Param]) -> str:
+        if not params:
+            return self.message(code)
         count = params.get("count")
         text = self.message(code, count if isinstance(count, int) else None)
-        values = {k: self.value(k, v) for k, v in params.items()}
+        values = params  # strings as they are: most reasons have nothing else
+        for v in params.values():
+            if type(v) is not str:
+                values = {k: self.value(k, v) for k, v in params.items()}
+                break
         try:
-            return text.format(**values)
+            return text.format_map(values)
         except (KeyError, IndexError, ValueError):  # a translation with a broken placeholder
             entry = MESSAGES[code]
-            return (entry if isinstance(entry, str) else entry[0]).format(**values)
+            return (entry if isinstance(entry, str) else entry[0]).format_map(values)
 
     def say(self, reason: Reason) -> str:
         if not reason.items:
@@ -191,7 +199,7 @@ def speaker(translations: Translations | None = None) -> Speaker:
 def render(reasons: Sequence[Reason], translations: Translations | None = None) -> str:
     """The sentence(s) the reasons say, in the language of `translations` (Chinese without)."""
     s = speaker(translations)
-    return "".join(s.say(r) for r in reasons)
+    return "".join([s.say(r) for r in reasons])
 
 
 def shown(reasons: Sequence[Reason], step: Sequence[Reason]) -> list[Reason]:
