@@ -11,6 +11,7 @@ from registry.infra.settings import Settings
 from registry.web import views
 from registry.web.app import create_app
 from registry.web.routes.public import pages
+from registry.web.state import worker
 
 JUNK = "a" * 5000
 
@@ -61,7 +62,7 @@ async def ask(client, query: str, status: int = 200, **headers: str) -> httpx.Re
 
 
 async def test_junk_parameters_do_not_grow_the_answer_cache(client, app, worked):
-    answers = app.state.lookup.answers
+    answers = worker(app).lookup.answers
     first = await ask(client, "name=良民证")
     for n in range(20):
         again = await ask(client, f"name=良民证&j{n}={JUNK}&utm_source=x{n}")
@@ -76,7 +77,7 @@ async def test_long_query_strings_do_not_stay_in_litestars_memos(client, app, mo
     from litestar._parsers import parse_query_string
 
     # As if no list were in memory yet: the handler, not the door, answers and parses them.
-    monkeypatch.setattr(app.state.lookup, "ready", lambda on: None)
+    monkeypatch.setattr(worker(app).lookup, "ready", lambda on: None)
     for n in range(5):
         await ask(client, f"name=证明{n}&j={JUNK}")
     assert parse_query_string.cache_info().currsize == 0
@@ -89,11 +90,11 @@ async def test_parameter_order_and_spelling_of_the_date_map_to_one_key(client, a
     b = await ask(client, "on=20260105&matter=落户&name=出生医学证明")
     c = await ask(client, "matter=落户&name=%20出生医学证明%20&on=2026-01-05")
     assert a.content == b.content == c.content
-    assert worked["verdicts"] == 1 and len(app.state.lookup.answers) == 1
+    assert worked["verdicts"] == 1 and len(worker(app).lookup.answers) == 1
 
 
 async def test_a_long_name_is_answered_but_not_stored(client, app, worked):
-    answers = app.state.lookup.answers
+    answers = worker(app).lookup.answers
     await ask(client, "name=良民证")
     padded = await ask(client, "name=良民证" + "+" * 20_000)  # answered as the short question
     assert padded.json()["verdict"] == "abolished"
@@ -115,7 +116,7 @@ async def test_pages_are_keyed_on_the_parameters_they_use(client, app, worked):
     bodies = {(await client.get(p)).text for p in checks}
     assert len(bodies) == 1 and worked["pages"] == 2
     assert JUNK[:50] not in bodies.pop()  # its link to the JSON twin is the parsed question
-    assert len(app.state.pages.pages) == 2
+    assert len(worker(app).pages.pages) == 2
 
 
 async def test_the_door_applies_the_input_guards_rule_to_remembered_questions(client):

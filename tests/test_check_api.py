@@ -10,7 +10,8 @@ from registry.catalogue import transfer
 from registry.catalogue.queries import certificates as q
 from registry.checker.decide import OTHER_MATTER, Question
 from registry.checker.lookup import Lookup
-from registry.web.app import list_changed
+from registry.web.invalidation import list_changed
+from registry.web.state import worker
 
 
 async def check(client, **params):
@@ -57,11 +58,12 @@ async def test_a_remembered_answer_is_served_before_routing_with_the_same_bytes(
     change; the key is the parsed question."""
     first = await client.get("/api/v1/check", params={"name": "良民证"})
     key = Lookup.answer_key(Question(name="良民证"), None)
-    assert app.state.lookup.answers.get(key) == first.content
-    app.state.lookup.answers.put(key, b'{"marker":"from the cache"}', app.state.lookup.generation)
+    lookup = worker(app).lookup
+    assert lookup.answers.get(key) == first.content
+    lookup.answers.put(key, b'{"marker":"from the cache"}', lookup.generation)
     hit = await client.get("/api/v1/check", params={"name": "良民证"})
     assert hit.json() == {"marker": "from the cache"}  # proves the shortcut answered
-    list_changed(app.state)
+    list_changed(worker(app))
     again = await client.get("/api/v1/check", params={"name": "良民证"})
     assert again.content == first.content
     third = await client.get("/api/v1/check", params={"name": "良民证"})  # now the shortcut
@@ -115,7 +117,7 @@ async def test_date_before_and_after_a_change_of_status(client, conn, app):
     table.append(cells)
     report = await transfer.import_table(conn, table, apply=True, actor="test")
     assert report.applied
-    list_changed(app.state)  # what NOTIFY does for every worker after the commit
+    list_changed(worker(app))  # what NOTIFY does for every worker after the commit
     before = await check(client, name="良民证", on="2026-02-28")
     after = await check(client, name="良民证", matter="找工作", on="2026-03-01")
     assert before["verdict"] == "abolished" and not before["may_require"]

@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from registry.infra import clock
+from registry.web.state import worker
 from tests.mail_helpers import mails
 
 TODAY = clock.today().isoformat()
@@ -219,7 +220,7 @@ async def test_wrong_code_and_unknown_reference_look_the_same(client):
 
 
 async def test_filing_is_rate_limited_per_client(client, app):
-    limit = app.state.settings.filing_limit[0]
+    limit = worker(app).settings.filing_limit[0]
     codes = [(await file(client, body())).status_code for _ in range(limit + 1)]
     assert codes[:limit] == [201] * limit
     assert codes[-1] == 429
@@ -229,7 +230,7 @@ async def test_filing_is_rate_limited_per_client(client, app):
 
 
 async def test_a_refused_filing_writes_nothing(client, app, conn):
-    limit = app.state.settings.filing_limit[0]
+    limit = worker(app).settings.filing_limit[0]
     for _ in range(limit):
         assert (await file(client, body())).status_code == 201
     before = [await conn.fetchval(f"SELECT count(*) FROM {t}") for t in FILING_TABLES]
@@ -238,14 +239,14 @@ async def test_a_refused_filing_writes_nothing(client, app, conn):
 
 
 async def test_invalid_filings_count_against_the_limit_too(client, app):
-    limit = app.state.settings.filing_limit[0]
+    limit = worker(app).settings.filing_limit[0]
     codes = [(await file(client, body(certificate_name=""))).status_code for _ in range(limit)]
     assert codes == [422] * limit
     assert (await file(client, body())).status_code == 429
 
 
 async def test_tracking_is_rate_limited(client, app):
-    limit = app.state.settings.tracking_limit[0]
+    limit = worker(app).settings.tracking_limit[0]
     for _ in range(limit):
         await client.get("/api/v1/complaints/TS1-X", headers={"X-Access-Code": "x"})
     r = await client.get("/api/v1/complaints/TS1-X", headers={"X-Access-Code": "x"})

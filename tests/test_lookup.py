@@ -18,6 +18,7 @@ from registry.infra import clock
 from registry.infra.db import SingleConnectionPool
 from registry.infra.settings import Settings
 from registry.web.app import create_app
+from registry.web.state import worker
 
 SEED_FROM = dt.date(2018, 12, 28)  # every seed item takes effect then
 BEFORE = dt.date(2018, 6, 1)  # the list did not exist yet: another (empty) list
@@ -145,7 +146,7 @@ def fresh_app(conn):  # type: ignore[no-untyped-def]
 
 async def waiting(app, n: int) -> None:  # type: ignore[no-untyped-def]
     """Until n questions about other dates wait in the app's gate."""
-    gate = getattr(app.state.lookup, "gate", None)  # (7710f2a had none: it let all wait)
+    gate = worker(app).lookup.gate  # (7710f2a had none: it let all wait)
     async with asyncio.timeout(5):
         while gate is not None and gate.count < n:  # noqa: ASYNC110 (a counter, no event to wait on)
             await asyncio.sleep(0.01)

@@ -30,6 +30,7 @@ from registry.checker.decide import (
 )
 from registry.checker.wording import complaint_url as complaint_link
 from registry.infra import clock
+from registry.web.state import worker
 
 BIRTH = "新生儿出生登记（落户）"
 POLICE = "CY-BM-001"  # 县公安局
@@ -68,7 +69,7 @@ async def cert(conn: Any, code: str) -> Certificate:
 
 
 class FakeLookup:
-    """Stands in for app.state.lookup's question methods; counts what it was asked."""
+    """Stands in for the worker's Lookup: question methods; counts what it was asked."""
 
     def __init__(self, real: Any, verdict: Any = None, guides: Any = None) -> None:
         self.real, self.verdict_for, self.guides = real, verdict, guides or {}
@@ -93,8 +94,8 @@ class FakeLookup:
 
 
 def fake(app: Any, **kw: Any) -> FakeLookup:
-    lookup = FakeLookup(app.state.lookup, **kw)
-    app.state.lookup = lookup
+    lookup = FakeLookup(worker(app).lookup, **kw)
+    worker(app).lookup = lookup
     return lookup
 
 
@@ -218,7 +219,7 @@ async def test_green_headline_only_for_a_retained_verdict(app, client, conn):
             explanation="x",
             complaint_url="/complaints/new",
         )
-        app.state.pages.clear()
+        worker(app).pages.clear()
         fake(app, verdict=lambda question, v=v: v)
         cls, text = h1((await client.get("/check", params={"name": kind.value})).text)
         assert "可以要求" not in text and "ok" not in cls.split(), kind

@@ -16,11 +16,13 @@ from registry.catalogue import transfer
 from registry.catalogue.models import Department
 from registry.catalogue.queries import certificates as cq
 from registry.catalogue.queries import departments as dq
-from registry.infra import clock, invalidation
+from registry.infra import clock
 from registry.infra.db import connect
 from registry.infra.listen import CALENDAR, CHANNELS, DEPARTMENTS, LIST, RECORD, listen_for_changes
 from registry.infra.settings import Settings
+from registry.web import invalidation
 from registry.web.app import create_app
+from registry.web.state import worker
 from tests.twoconn import (
     CommittedDatabase,
     committed_db_fixture,  # noqa: F401  (registers `committed_db`)
@@ -78,7 +80,7 @@ async def test_a_department_edit_keeps_the_checker_index_and_a_list_edit_drops_i
 ):
     pool = await committed_db.pool(4)
     app = create_app(settings, pool=pool)
-    state = app.state
+    state = worker(app)
     connects: list[float] = []
 
     def connected() -> None:
@@ -102,13 +104,13 @@ async def test_a_department_edit_keeps_the_checker_index_and_a_list_edit_drops_i
         # A department renamed (the SQL `registry import-departments` uses), committed.
         state.department_codes = {"stale"}
         await client.get("/check", params={"name": "良民证"})  # fills state.departments
-        assert "departments" in state
+        assert state.departments
         pages = state.pages.generation
         dep = next(d for d in await dq.list_departments(conn) if d.kind == "county")
         renamed = Department(code=dep.code, name=dep.name + "（新名）", kind=dep.kind)
         assert await dq.upsert_department(conn, renamed)
-        await _until(lambda: "departments" not in state, 1)
-        assert "department_codes" not in state and state.pages.generation != pages
+        await _until(lambda: state.departments is None, 1)
+        assert state.department_codes is None and state.pages.generation != pages
         assert state.lookup.ready(None) is index  # the same object: nothing was rebuilt
         assert await state.lookup.index(pool, clock.today()) is index
         assert (await client.get(asked)).json() == before
@@ -116,12 +118,13 @@ async def test_a_department_edit_keeps_the_checker_index_and_a_list_edit_drops_i
         assert renamed.name in page  # the page shows the new name at once
 
         # A calendar correction, committed: only the deadlines' copy goes.
-        state.calendar_overrides = {"stale": True}
+        state.calendar, state.deadlines = {}, (clock.today(), (clock.today(), clock.today()))
         pages = state.pages.generation
         await conn.execute(
             "INSERT INTO calendar_overrides (day, workday, note) VALUES ('2031-01-06', false, 't')"
         )
-        await _until(lambda: "calendar_overrides" not in state, 1)
+        await _until(lambda: state.calendar is None, 1)
+        assert state.deadlines is None  # worked out from the old calendar
         assert state.lookup.ready(None) is index and state.pages.generation == pages
 
         # A list edit, committed: every worker drops the index; the next answer is the new list's.
@@ -141,7 +144,7 @@ async def test_a_department_edit_keeps_the_checker_index_and_a_list_edit_drops_i
 
         # A lost connection: on reconnecting, everything is dropped.
         index = state.lookup.ready(None)
-        state.department_codes, state.calendar_overrides = {"stale"}, {"stale": True}
+        state.department_codes, state.calendar = {"stale"}, {}
         pages, count = state.pages.generation, len(connects)
         killed = await conn.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
@@ -149,7 +152,7 @@ async def test_a_department_edit_keeps_the_checker_index_and_a_list_edit_drops_i
         )
         assert killed == 1
         await _until(lambda: len(connects) > count, 5)
-        assert "department_codes" not in state and "calendar_overrides" not in state
+        assert state.department_codes is None and state.calendar is None
         assert state.pages.generation != pages and state.lookup.ready(None) is None
         assert index is not None
     finally:

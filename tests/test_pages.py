@@ -9,6 +9,7 @@ import pytest
 
 from registry.catalogue import transfer
 from registry.catalogue.queries import certificates as q
+from registry.web.state import worker
 
 
 def twin(html: str) -> str:
@@ -26,7 +27,7 @@ async def test_home_shows_figures_computed_from_rows(client, conn):
     await conn.execute(
         "UPDATE certificate_versions SET superseded_at = now() WHERE code = 'CY-ZM-173'"
     )
-    client._transport.app.state.pages.clear()  # what the NOTIFY listener does
+    worker(client._transport.app).pages.clear()  # what the NOTIFY listener does
     html = (await client.get("/")).text
     assert "172" in html and "163" in html
 

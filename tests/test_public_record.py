@@ -15,9 +15,10 @@ from registry.catalogue import transfer
 from registry.catalogue.models import Certificate, Status
 from registry.catalogue.queries import certificates as cq
 from registry.catalogue.queries import imports as iq
-from registry.infra import clock, invalidation
-from registry.web import list_forms
-from registry.web.app import list_changed
+from registry.infra import clock
+from registry.web import invalidation, list_forms
+from registry.web.invalidation import list_changed
+from registry.web.state import worker
 from tests.staff_helpers import csrf, login, make_user, post_form
 
 TODAY = clock.today()
@@ -168,7 +169,7 @@ async def test_no_public_answer_names_staff_files_or_the_seed(app, conn, client)
     assert "<ins>县档案馆</ins>" in preview  # the staff preview shows old -> new
     r = await post_form(boss, where + "/apply", {"reason": "按县政府决定调整"})
     assert r.status_code == 303
-    list_changed(app.state)
+    list_changed(worker(app))
 
     urls = await public_urls(app, conn)
     assert len(urls) > 2 * 174
@@ -263,7 +264,7 @@ async def test_the_notice_shows_until_the_official_list_is_loaded(app, conn, cli
         " FROM pg_trigger WHERE tgname = 'list_record_notify'"
     )
     assert trigger["fn"] == "notify_channel" and trigger["args"] == "registry_record_changed\\000"
-    invalidation.record_changed(app.state)  # what that channel's NOTIFY does in every worker
+    invalidation.record_changed(worker(app))  # what that channel's NOTIFY does in every worker
     for url in (*pages, "/about/list"):
         text = (await client.get(url)).text
         assert NOTICE not in text, url  # cached pages included: no stale notice

@@ -13,6 +13,7 @@ from registry.accounts import housekeeping
 from registry.infra import tasks
 from registry.infra.settings import Settings
 from registry.web.app import create_app
+from registry.web.state import worker
 
 
 async def test_a_failing_task_is_logged_and_restarted_with_growing_delays(caplog):
@@ -106,7 +107,7 @@ async def test_the_server_runs_listener_sender_and_housekeeping_supervised(seede
     async with app.lifespan():
         running = {t.get_name(): t for t in asyncio.all_tasks() if t.get_name() in names}
         assert set(running) == names
-        async with app.state.pool.acquire() as conn:
+        async with worker(app).pool.acquire() as conn:
             assert await conn.fetchval("SELECT 1") == 1
     assert all(t.done() for t in running.values())  # stopped with the server
 

@@ -17,6 +17,7 @@ from registry.complaints import cases, deadlines
 from registry.infra import clock, migrate
 from registry.infra.db import SingleConnectionPool
 from registry.web.app import create_app
+from registry.web.state import worker
 from tests.mail_helpers import mails
 from tests.staff_helpers import DEPT_A, complaint_id, login, make_user, post_form
 
@@ -216,7 +217,7 @@ async def test_a_recount_keeps_the_reason_and_says_it(client, conn, staff):
 )
 def test_pages_and_mails_say_the_deadline_basis_alike(app, reason, days, reopened, words):
     assert cases.deadline_basis(reason, days, reopened=reopened) == words
-    macro = app.state.jinja.get_template("complaints/_deadline.html").module.basis
+    macro = worker(app).jinja.get_template("complaints/_deadline.html").module.basis
     assert str(macro(reason, days, reopened)) == words
 
 

@@ -9,7 +9,8 @@ import xml.etree.ElementTree as ET
 from registry.catalogue import transfer
 from registry.catalogue.models import Status
 from registry.catalogue.queries import certificates as q
-from registry.web.app import list_changed
+from registry.web.invalidation import list_changed
+from registry.web.state import worker
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HEADER = [zh for _, zh in transfer.COLUMNS]
@@ -208,7 +209,7 @@ async def flip(conn, code: str) -> Status:
 async def test_a_status_flip_and_a_correction_appear_in_the_log(client, app, conn):
     assert "长政〔2025〕9号" not in (await client.get("/changes")).text  # now cached
     was = await flip(conn, "CY-ZM-010")
-    list_changed(app.state)
+    list_changed(worker(app))
     expected = ("abolished", "取消") if was is Status.RETAINED else ("restored", "恢复保留")
     first = (await client.get("/api/v1/changes")).json()["items"][0]
     assert (first["code"], first["change"], first["change_label"]) == ("CY-ZM-010", *expected)

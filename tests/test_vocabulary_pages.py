@@ -10,6 +10,7 @@ from urllib.parse import unquote
 import httpx
 
 from registry.infra import clock
+from registry.web.state import worker
 from tests.staff_helpers import DEPT_A, csrf, login, make_user, post_form
 
 REASON = "窗口反映群众常这样说"
@@ -206,10 +207,10 @@ async def test_the_office_navigation_links_both_pages(sup):
 
 async def test_an_office_term_reaches_the_checker_index_after_the_rebuild(app, sup):
     """The checker's decisions are the lead's; here only that the rebuilt index has the term."""
-    before = await app.state.lookup.index(app.state.pool, clock.today())
+    before = await worker(app).lookup.index(worker(app).pool, clock.today())
     key = await add_term(sup, phrases="办个准生证测试", targets="生育登记")
     assert key not in {t.key for t in before.vocab.terms}
-    after = await app.state.lookup.index(app.state.pool, clock.today())
+    after = await worker(app).lookup.index(worker(app).pool, clock.today())
     assert after is not before
     term = {t.key: t for t in after.vocab.terms}[key]
     assert term.phrases == ("办个准生证测试",) and term.targets == ("生育登记",)

@@ -26,6 +26,7 @@ from litestar.utils.scope.state import ScopeState
 from registry.accounts.models import Role, StaffUser
 from registry.accounts.queries import users as q
 from registry.infra import audit
+from registry.infra.worker import base_of
 
 COOKIE = "staff_session"
 IDLE_SECONDS = 30 * 60
@@ -213,7 +214,7 @@ async def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> StaffU
     token = connection.cookies.get(COOKIE)
     user = None
     if token and len(token) < 100:
-        async with connection.app.state.pool.acquire() as conn:
+        async with base_of(connection.app).pool.acquire() as conn:
             user = await q.session_user(conn, session_hash(token), IDLE_SECONDS, ABSOLUTE_SECONDS)
     state["staff_user"] = user
     return user

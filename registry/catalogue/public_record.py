@@ -8,39 +8,41 @@ older than the cache itself."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from registry.catalogue.queries import imports as iq
-
-STATE_KEY = "list_record"
+from registry.infra.db import Pool
 
 
 class ListRecord:
-    """Per worker: the flag as read for one page-cache generation."""
+    """Per worker (registry.web.state.Worker.record): the flag as read for one page-cache
+    generation, passed in by the caller with the pool to read it from."""
 
     def __init__(self) -> None:
         self.generation = -1
         self.official: bool | None = None  # None: not read yet, so the notice shows
+        self.asked = False  # nobody needed it yet: a template alone does not start a read
         self._refresh: asyncio.Task[bool] | None = None
 
-    async def ensure(self, state: Any) -> bool:
+    async def ensure(self, pool: Pool, generation: int) -> bool:
         """Read the flag if the list changed since it was last read (call before rendering a
         cached page)."""
-        generation = state.pages.generation
+        self.asked = True
         if generation != self.generation:
-            async with state.pool.acquire() as conn:
+            async with pool.acquire() as conn:
                 official = await iq.list_official(conn)
             self.official, self.generation = official, generation
         return bool(self.official)
 
-    def notice(self, state: Any) -> bool:
+    def notice(self, pool: Pool, generation: int) -> bool:
         """For templates, which cannot wait: the last value read, refreshed in the background
         when the list changed since. Unknown means the notice shows."""
-        if state.pages.generation != self.generation and (
-            self._refresh is None or self._refresh.done()
-        ):
+        if not self.asked:
+            return True
+        if generation != self.generation and (self._refresh is None or self._refresh.done()):
             try:
-                self._refresh = asyncio.get_running_loop().create_task(self.ensure(state))
+                self._refresh = asyncio.get_running_loop().create_task(
+                    self.ensure(pool, generation)
+                )
                 self._refresh.add_done_callback(_quiet)
             except RuntimeError:  # rendered outside the event loop: keep what we know
                 pass
@@ -51,20 +53,3 @@ def _quiet(task: asyncio.Task[bool]) -> None:
     """A failed background read (database away) is retried on the next page; not logged."""
     if not task.cancelled():
         task.exception()
-
-
-def of(state: Any) -> ListRecord:
-    record: ListRecord | None = state.get(STATE_KEY)
-    if record is None:
-        record = ListRecord()
-        state[STATE_KEY] = record
-    return record
-
-
-async def ensure(request: Any) -> bool:
-    """True when the office has loaded the county's official list."""
-    return await ensure_state(request.app.state)
-
-
-async def ensure_state(state: Any) -> bool:
-    return await of(state).ensure(state)

@@ -12,7 +12,6 @@ import asyncpg
 from litestar import Litestar, Router
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -20,37 +19,34 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 
 from registry.accounts import auth, housekeeping
-from registry.catalogue import public_record
 from registry.checker.lookup import Lookup
 from registry.complaints import events
-from registry.infra import invalidation, outbox, tasks
+from registry.infra import outbox, tasks
 from registry.infra.db import Pool, create_pool
-from registry.infra.invalidation import list_changed as list_changed  # tests, routes
 from registry.infra.listen import listen_for_changes
 from registry.infra.settings import PROJECT_ROOT, Settings
-from registry.web import errors
+from registry.infra.worker import WorkerApp
+from registry.web import errors, invalidation
 from registry.web.door import CHECK_PATH, LONG_QUERY, AnswerDoor, HostGate, forget_parsed_queries
 from registry.web.inputguard import InputGuard
-from registry.web.rendering import PageCache, add_security_headers, make_environment
+from registry.web.rendering import add_security_headers, make_environment
 from registry.web.routes import api
 from registry.web.routes.public import complaints, pages, tracking, transparency
 from registry.web.routes.staff import admin, calendar, office, vocabulary, workspace
+from registry.web.state import Worker
 
 MAX_BODY = 1024 * 1024  # the largest legitimate body is a list import (XLSX)
 
 
-def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
+def create_app(settings: Settings, *, pool: Pool | None = None) -> Registry:
     """Tests pass a pool (one rolled-back connection); servers let the lifespan make one."""
-    state = State(
-        {
-            "settings": settings,
-            "pages": PageCache(),
-            "lookup": Lookup(settings.database_url if pool is None else None),
-            "jinja": make_environment(settings.templates_dir),
-        }
+    worker = Worker(
+        settings=settings,
+        given_pool=pool,
+        jinja=make_environment(settings.templates_dir),
+        lookup=Lookup(settings.database_url if pool is None else None),
     )
-    if pool is not None:
-        state.pool = pool
+    worker.jinja.globals["list_notice"] = worker.list_notice  # base.html's notice
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -58,19 +54,19 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
         again with back-off (registry.infra.tasks), so none can die unseen."""
         own_pool = None
         running: list[asyncio.Task[None]] = []
-        if "pool" not in app.state:
+        if worker.given_pool is None:
             if not settings.database_url:
                 raise RuntimeError("DATABASE_URL is not set (the CLI sets it for serve)")
             own_pool = shared = await create_pool(
                 settings.database_url, settings.pool_min, settings.pool_max
             )
-            app.state.pool = own_pool
+            worker.given_pool = own_pool
             if settings.listen_for_changes:
                 # A channel per concern, each dropping only what depends on it (invalidation.py).
                 listener = listen_for_changes(
                     settings.database_url,
-                    invalidation.handlers(app.state),
-                    partial(invalidation.everything_changed, app.state),
+                    invalidation.handlers(worker),
+                    partial(invalidation.everything_changed, worker),
                 )
                 running.append(asyncio.create_task(listener, name="list listener"))
             if settings.send_outbox:
@@ -86,7 +82,7 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
             # Pages outside the page cache read the official-list flag without waiting: know
             # it from the start (a database still starting leaves the notice on, never off).
             with contextlib.suppress(OSError, asyncpg.PostgresError):
-                await public_record.ensure_state(app.state)
+                await worker.list_official()
         try:
             yield
         finally:
@@ -115,7 +111,6 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
                 opt={"exclude_from_csrf": True, "policy": "public"},
             ),
         ],
-        state=state,
         lifespan=[lifespan],
         before_send=[add_security_headers],
         middleware=middleware(settings),
@@ -142,8 +137,9 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Litestar:
         ),
         debug=settings.debug,
     )
+    app.worker = worker
     auth.check_policies(app)
-    app.door = answer_door(app, settings)
+    app.door = answer_door(app, worker)
     return app
 
 
@@ -155,9 +151,10 @@ def middleware(settings: Settings) -> list[Any]:
     return [*hosts, InputGuard]
 
 
-def answer_door(app: Litestar, settings: Settings) -> AnswerDoor:
+def answer_door(app: Litestar, worker: Worker) -> AnswerDoor:
+    settings = worker.settings
     hosts = HostGate(app=_unused, config=_hosts(settings)) if settings.allowed_hosts else None
-    return AnswerDoor(app, hosts)
+    return AnswerDoor(app, worker, hosts)
 
 
 def _hosts(settings: Settings) -> AllowedHostsConfig:
@@ -171,8 +168,8 @@ async def _unused(scope: Any, receive: Any, send: Any) -> None:
     raise AssertionError("the door's HostGate only tests hosts")
 
 
-class Registry(Litestar):
-    """Litestar plus three things at the door.
+class Registry(WorkerApp):
+    """Litestar carrying its worker's typed state (`worker`), plus three things at the door.
 
     - HEAD is answered as GET without the body (link checkers and monitors use it; Litestar
       would answer 405 for every page).
@@ -181,6 +178,7 @@ class Registry(Litestar):
     - Litestar memoizes parsed query strings; after a long one those memos are emptied.
     """
 
+    worker: Worker
     door: AnswerDoor | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:

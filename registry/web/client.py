@@ -9,6 +9,7 @@ from litestar import Request
 from litestar.exceptions import HTTPException
 
 from registry.infra import ratelimit
+from registry.web.state import worker
 
 Req = Request[Any, Any, Any]
 
@@ -26,7 +27,7 @@ async def limit(
 ) -> None:
     """Count this client's hit in `name`; 429 past the limit. Uses conn when given."""
     if conn is None:
-        async with request.app.state.pool.acquire() as own:
+        async with worker(request).pool.acquire() as own:
             return await limit(request, name, hits_window, own)
     retry = await ratelimit.hit(conn, f"{name}:{client_address(request)}", *hits_window)
     if retry is not None:

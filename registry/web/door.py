@@ -24,6 +24,7 @@ from registry.infra import clock
 from registry.infra.cache import BoundedCache
 from registry.infra.textclean import is_clean
 from registry.web.errors import InvalidInput
+from registry.web.state import Worker
 from registry.web.views import parse_question
 
 CHECK_PATH = "/api/v1/check"
@@ -67,8 +68,8 @@ class AnswerDoor:
     through Litestar.
     The key is the parsed question (Lookup.answer_key): other parameters change nothing."""
 
-    def __init__(self, app: Litestar, hosts: HostGate | None) -> None:
-        self.app, self.hosts = app, hosts
+    def __init__(self, app: Litestar, worker: Worker, hosts: HostGate | None) -> None:
+        self.app, self.worker, self.hosts = app, worker, hosts
 
     async def answer(self, scope: Any, send: Send) -> bool:
         """True if it answered (a GET, HEAD made GET, to /api/v1/check)."""
@@ -77,7 +78,7 @@ class AnswerDoor:
         asked = _asked(scope["query_string"])
         if asked is None:
             return False
-        lookup: Lookup = self.app.state.lookup
+        lookup = self.worker.lookup  # read each time: tests may put another in its place
         question, on = asked
         day = on or clock.today()  # once: the key and the index are about the same day
         key = Lookup.answer_key(question, day)

@@ -11,44 +11,41 @@ from litestar import Request
 
 from registry.catalogue.queries import departments as dq
 from registry.checker.decide import Question
-from registry.checker.lookup import Lookup
 from registry.complaints import cases
 from registry.complaints.models import ComplaintIn, Receipt
 from registry.complaints.queries import complaints as cq
 from registry.infra import clock
 from registry.infra.errorshape import FieldError
-from registry.infra.settings import Settings
 from registry.web import views
 from registry.web.client import TooManyRequests, client_address, limit
 from registry.web.errors import InvalidInput
-from registry.workflow.workdays import Overrides
+from registry.web.state import worker
 
 Req = Request[Any, Any, Any]
 
 
 async def department_codes(request: Req) -> set[str]:
-    """Department codes, kept per worker until the list changes (they change with it)."""
-    codes: set[str] | None = request.app.state.get("department_codes")
+    """Department codes, kept per worker until the departments change (NOTIFY)."""
+    kept = worker(request)
+    codes = kept.department_codes
     if codes is None:
-        async with request.app.state.pool.acquire() as conn:
-            codes = {d.code for d in await dq.list_departments(conn)}
-        request.app.state.department_codes = codes
+        async with kept.pool.acquire() as conn:
+            codes = kept.department_codes = {d.code for d in await dq.list_departments(conn)}
     return codes
 
 
 async def deadlines(request: Req, today: dt.date) -> tuple[dt.date, dt.date]:
     """Today's (accept by, reply by), worked out once a day per worker from the office's
     calendar corrections, which are kept until the calendar changes (NOTIFY)."""
-    state = request.app.state
-    overrides: Overrides | None = state.get("calendar_overrides")
+    kept = worker(request)
+    overrides = kept.calendar
     if overrides is None:
-        async with state.pool.acquire() as conn:
+        async with kept.pool.acquire() as conn:
             overrides = await cq.calendar_overrides(conn)
-        state.calendar_overrides = overrides
-        state.deadlines = None  # worked out from the calendar just replaced
-    cached: tuple[dt.date, tuple[dt.date, dt.date]] | None = state.get("deadlines")
+        kept.calendar, kept.deadlines = overrides, None  # those were from the calendar before
+    cached = kept.deadlines
     if cached is None or cached[0] != today:
-        cached = state.deadlines = (today, cases.deadlines(today, overrides))
+        cached = kept.deadlines = (today, cases.deadlines(today, overrides))
     return cached[1]
 
 
@@ -57,8 +54,8 @@ async def submit(request: Req, raw: ComplaintIn, key: str | None) -> tuple[Recei
     filing is counted against the client's rate limit in the filing statement itself (an exact
     replay of an earlier filing is answered there, limit or not, and counts nothing); an
     invalid one is counted on its own, so invalid submissions are limited too."""
-    settings: Settings = request.app.state.settings
-    pool = request.app.state.pool
+    settings = worker(request).settings
+    pool = worker(request).pool
     result = cases.validate(raw, await department_codes(request), clock.today())
     if isinstance(result, list):
         await limit(request, "file", settings.filing_limit)
@@ -66,7 +63,7 @@ async def submit(request: Req, raw: ComplaintIn, key: str | None) -> tuple[Recei
     # Classified against the list in force on the demand date; on a large list another date is
     # answered by the worker's child process, never by loading that index here.
     question = Question(name=result.certificate_name, matter=result.matter)
-    lookup: Lookup = request.app.state.lookup
+    lookup = worker(request).lookup
     verdict = await views.check(pool, lookup, question, result.demanded_on, client_address(request))
     hits, window = settings.filing_limit
     rate = (f"file:{client_address(request)}", hits, window)

@@ -1,15 +1,12 @@
-"""HTML rendering: one Jinja environment, the page cache with ETags, security headers."""
+"""HTML rendering: one Jinja environment, security headers (the page cache: pagecache.py)."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import msgspec
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from litestar import MediaType, Request, Response
+from litestar import Request
 from litestar.datastructures import Cookie
 from litestar.middleware.csrf import CSRFMiddleware, generate_csrf_token
 from litestar.types import Message, Scope
@@ -18,7 +15,7 @@ from registry.catalogue.models import STATUS_LABELS, Status
 from registry.complaints.cases import deadline_basis
 from registry.complaints.models import CLASSIFICATION_LABELS, COMPLAINT_STATUS_LABELS
 from registry.infra import clock
-from registry.infra.cache import BoundedCache
+from registry.web.state import worker
 from registry.workflow.workdays import SOURCE_LABELS
 
 SECURITY_HEADERS = [
@@ -44,7 +41,7 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     if message["type"] == "http.response.start":
         headers = [*message.get("headers", []), *SECURITY_HEADERS]
         app = scope.get("litestar_app")
-        if app is not None and app.state.settings.secure_cookies:
+        if app is not None and worker(app).settings.secure_cookies:
             headers.append(HSTS)
         message["headers"] = headers
 
@@ -108,56 +105,7 @@ def make_environment(directory: Path) -> Environment:
 
 
 def render_page(request: Request[Any, Any, Any], template: str, **context: Any) -> str:
-    env: Environment = request.app.state.jinja
+    env = worker(request).jinja
     context.setdefault("request", request)
     context.setdefault("today", clock.today())
     return env.get_template(template).render(**context)
-
-
-# Rendered pages: 2-25 KB each, so 16 MB holds every list page and item page of the seed list
-# many times over, and the most visited ones of a 200,000-item list.
-PAGE_BYTES = 16 * 2**20
-PAGE_ENTRY = 2**20
-PAGE_KEY = 4096  # keys are built from parsed, bounded parameters; longer ones are not kept
-
-
-def _page_size(page: tuple[str, bytes]) -> int:
-    return len(page[0]) + len(page[1])
-
-
-class PageCache:
-    """Rendered public pages, keyed on the parameters each page uses, dropped whenever the list
-    changes (see listen.py)."""
-
-    def __init__(self) -> None:
-        self.pages: BoundedCache[tuple[str, bytes]] = BoundedCache(
-            PAGE_BYTES, PAGE_ENTRY, _page_size, max_key=PAGE_KEY
-        )
-
-    @property
-    def generation(self) -> int:
-        return self.pages.generation
-
-    def clear(self) -> None:
-        self.pages.clear()
-
-    async def respond(
-        self,
-        request: Request[Any, Any, Any],
-        key: str | tuple[Any, ...],
-        render: Callable[[], Awaitable[str]],
-    ) -> Response[bytes]:
-        """Serve from memory, or render once; a repeat visit with a matching ETag gets 304.
-        `key` names the page and the parsed parameters it is rendered from, nothing else."""
-        cache_key = msgspec.json.encode((clock.today().isoformat(), key))
-        hit = self.pages.get(cache_key)
-        if hit is None:
-            generation = self.generation
-            body = (await render()).encode()
-            hit = ('"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"', body)
-            self.pages.put(cache_key, hit, generation)  # not if the list changed meanwhile
-        etag, body = hit
-        headers = {"etag": etag, "cache-control": "no-cache"}
-        if request.headers.get("if-none-match") == etag:
-            return Response(b"", status_code=304, headers=headers)
-        return Response(body, media_type=MediaType.HTML, headers=headers)

@@ -25,6 +25,7 @@ from registry.checker.textnorm import simplify
 from registry.infra import clock
 from registry.infra.errorshape import FieldError
 from registry.web.errors import InvalidInput, NotFound
+from registry.web.state import Worker, worker
 
 MAX_PER_PAGE = 200
 
@@ -184,9 +185,9 @@ async def search_codes(request: Any, f: ListFilters, client: str = "") -> list[s
     """The codes a list search means (None without q); other dates are bounded as in check()."""
     if not f.q:
         return None
-    lookup: Lookup = request.app.state.lookup
+    lookup = worker(request).lookup
     try:
-        return await lookup.search(request.app.state.pool, f.q, f.on, client)
+        return await lookup.search(worker(request).pool, f.q, f.on, client)
     except Busy as exc:
         raise _busy(exc) from exc
 
@@ -251,14 +252,13 @@ async def matter(
     return found.spoken()
 
 
-async def departments(state: Any) -> list[Department]:
+async def departments(kept: Worker) -> list[Department]:
     """Departments for the verdict page's "who asked" select: the complaint form's list, kept
     per worker until the departments change (invalidation.departments_changed drops it)."""
-    found: list[Department] | None = state.get("departments")
+    found = kept.departments
     if found is None:
-        async with state.pool.acquire() as conn:
-            found = await dq.list_departments(conn)
-        state.departments = found
+        async with kept.pool.acquire() as conn:
+            found = kept.departments = await dq.list_departments(conn)
     return found
 
 

@@ -13,7 +13,6 @@ from registry.catalogue.models import CertificateDetail, CertificatePage, Depart
 from registry.catalogue.queries import certificates as q
 from registry.catalogue.queries import departments as dq
 from registry.checker.decide import MatterGuide, Verdict
-from registry.checker.lookup import Lookup
 from registry.complaints import cases
 from registry.complaints.models import ComplaintIn, ComplaintPublic, Receipt
 from registry.infra import clock
@@ -23,6 +22,7 @@ from registry.web.client import client_address, limit
 from registry.web.errors import InvalidInput, NotFound, error_responses
 from registry.web.filing import submit
 from registry.web.rendering import render_page
+from registry.web.state import worker
 
 Req = Request[Any, Any, Any]
 KEY_MESSAGE = "请求头 Idempotency-Key 必填：16–200 个可见 ASCII 字符，每份投诉一个随机值（如 UUID）"
@@ -37,7 +37,7 @@ async def summary(
     day = views.parse_day(on, errors)
     if errors:
         raise InvalidInput(errors)
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         return await q.summary(conn, on=day or clock.today())
 
 
@@ -68,7 +68,7 @@ async def certificates(
         per_page=per_page,
     )
     codes = await views.search_codes(request, filters, client_address(request))
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         return await views.certificate_page(conn, filters, codes)
 
 
@@ -86,7 +86,7 @@ async def certificate(
     day = views.parse_day(on, errors)
     if errors:
         raise InvalidInput(errors)
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         return await views.certificate_detail(conn, code, day)
 
 
@@ -110,13 +110,13 @@ async def check(
     """Repeat questions are answered from memory: most people ask about a few certificates.
     Once remembered, registry.web.door.AnswerDoor answers them before routing, with the same
     bytes; the key is the parsed question, so other parameters make no new entries."""
-    lookup: Lookup = request.app.state.lookup
+    lookup = worker(request).lookup
     question, day = views.parse_question(name, matter, department, on)
     key = lookup.answer_key(question, day)
     body = lookup.answers.get(key)
     if body is None:
         generation = lookup.generation
-        pool = request.app.state.pool
+        pool = worker(request).pool
         verdict = await views.check(pool, lookup, question, day, client_address(request))
         body = msgspec.json.encode(verdict)
         lookup.remember(key, body, generation)
@@ -139,8 +139,8 @@ async def matters(
     on: Annotated[str | None, QueryParameter(description="YYYY-MM-DD，按当日有效的清单")] = None,
 ) -> views.MatterList:
     text, day = views.parse_matter_query(q_, on)
-    pool = request.app.state.pool
-    return await views.matters(pool, request.app.state.lookup, text, day, client_address(request))
+    pool = worker(request).pool
+    return await views.matters(pool, worker(request).lookup, text, day, client_address(request))
 
 
 @get(
@@ -157,8 +157,8 @@ async def matter(
     on: Annotated[str | None, QueryParameter(description="YYYY-MM-DD，按当日有效的清单")] = None,
 ) -> MatterGuide:
     text, day = views.parse_matter_name(name, on)
-    pool = request.app.state.pool
-    return await views.matter(pool, request.app.state.lookup, text, day, client_address(request))
+    pool = worker(request).pool
+    return await views.matter(pool, worker(request).lookup, text, day, client_address(request))
 
 
 @post(
@@ -204,8 +204,8 @@ async def complaint_status(
     ] = None,
 ) -> ComplaintPublic:
     """Unknown reference and wrong code give the same 404."""
-    await limit(request, "track", request.app.state.settings.tracking_limit)
-    async with request.app.state.pool.acquire() as conn:
+    await limit(request, "track", worker(request).settings.tracking_limit)
+    async with worker(request).pool.acquire() as conn:
         found = await cases.track(conn, reference[:40], (access_code or "")[:40])
     if found is None:
         raise NotFound("查询编号或查询码不正确")
@@ -214,7 +214,7 @@ async def complaint_status(
 
 @get("/departments", summary="部门与乡镇（街道）", responses=error_responses(400, 503))
 async def departments(request: Req) -> list[Department]:
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         return await dq.list_departments(conn)
 
 

@@ -22,6 +22,7 @@ from registry.web.client import TooManyRequests, limit
 from registry.web.errors import InvalidInput, db_unreachable
 from registry.web.filing import submit
 from registry.web.rendering import csrf_cookie, csrf_matches, new_csrf_token, render_page
+from registry.web.state import worker
 
 Req = Request[Any, Any, Any]
 FORM_FIELDS = (
@@ -62,13 +63,13 @@ async def render_form(
 ) -> Response[bytes]:
     """The form with the person's input; it still renders when the database is down."""
     try:
-        async with request.app.state.pool.acquire() as conn:
+        async with worker(request).pool.acquire() as conn:
             departments = await dq.list_departments(conn)
-        request.app.state.departments = departments
+        worker(request).departments = departments
     except Exception as exc:
         if not db_unreachable(exc):
             raise
-        departments = request.app.state.get("departments", [])
+        departments = worker(request).departments or []
     # The middleware gives GET pages a token; the POST route checks its own (see create()).
     state_token = ScopeState.from_scope(request.scope).csrf_token
     fresh = False
@@ -117,7 +118,7 @@ async def new(
         "demanded_on": clock.today().isoformat(),
     }
     if department:
-        async with request.app.state.pool.acquire() as conn:
+        async with worker(request).pool.acquire() as conn:
             dep = await dq.get_department(conn, department)
         values["department"] = dep.code if dep else "other"
         values["department_other"] = "" if dep else department[:100]
@@ -163,7 +164,7 @@ async def create(
         max_age=900,
         httponly=True,
         samesite="strict",
-        secure=request.app.state.settings.secure_cookies,
+        secure=worker(request).settings.secure_cookies,
     )
     return Redirect(f"/complaints/{receipt.reference}/receipt", status_code=303, cookies=[cookie])
 
@@ -175,9 +176,9 @@ async def receipt(request: Req, reference: FromPath[str]) -> Response[bytes]:
     ref, _, code = request.cookies.get(RECEIPT_COOKIE, "").partition(".")
     complaint = None
     if ref == reference and code:
-        async with request.app.state.pool.acquire() as conn:
+        async with worker(request).pool.acquire() as conn:
             try:
-                await limit(request, "track", request.app.state.settings.tracking_limit, conn)
+                await limit(request, "track", worker(request).settings.tracking_limit, conn)
                 complaint = await cases.track(conn, reference, code)
             except TooManyRequests:
                 complaint = None

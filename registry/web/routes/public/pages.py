@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from litestar import MediaType, Request, Response, Router, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from registry.catalogue import public_record, transfer
+from registry.catalogue import transfer
 from registry.catalogue.models import Status
 from registry.catalogue.queries import certificates as q
 from registry.catalogue.queries import departments as dq
@@ -20,7 +20,8 @@ from registry.infra.errorshape import FieldError
 from registry.web import views
 from registry.web.client import client_address
 from registry.web.errors import InvalidInput, NotFound
-from registry.web.rendering import PageCache, render_page
+from registry.web.rendering import render_page
+from registry.web.state import worker
 
 Req = Request[Any, Any, Any]
 
@@ -28,9 +29,9 @@ Req = Request[Any, Any, Any]
 async def cached(
     request: Req, key: str | tuple[Any, ...], render: Callable[[], Awaitable[str]]
 ) -> Response[bytes]:
-    pages: PageCache = request.app.state.pages
+    pages = worker(request).pages
     # The notice about the reconstruction is part of the page: read for this generation first.
-    await public_record.ensure(request)
+    await worker(request).list_official()
     return await pages.respond(request, key, render)
 
 
@@ -48,7 +49,7 @@ async def dated(conn: Any, day: dt.date | None) -> dict[str, Any]:
 @get("/", name="public.home", include_in_schema=False)
 async def home(request: Req) -> Response[bytes]:
     async def render() -> str:
-        async with request.app.state.pool.acquire() as conn:
+        async with worker(request).pool.acquire() as conn:
             summary = await q.summary(conn, on=clock.today())
         return render_page(request, "public/home.html", summary=summary, json_url="/api/v1/summary")
 
@@ -61,7 +62,7 @@ async def retained(request: Req, on: FromQuery[str | None] = None) -> Response[b
     day = filters.on.isoformat() if filters.on else ""
 
     async def render() -> str:
-        async with request.app.state.pool.acquire() as conn:
+        async with worker(request).pool.acquire() as conn:
             page = await views.certificate_page(conn, filters)
             when = await dated(conn, filters.on)
         return render_page(
@@ -110,7 +111,7 @@ async def abolished(
 
     async def render() -> str:
         codes = await views.search_codes(request, filters, client_address(request))
-        async with request.app.state.pool.acquire() as conn:
+        async with worker(request).pool.acquire() as conn:
             result = await views.certificate_page(conn, filters, codes)
             facets = await q.facets(conn, on=filters.on or clock.today(), status="abolished")
             departments = await dq.list_departments(conn)
@@ -142,7 +143,7 @@ async def certificate(
         raise InvalidInput(errors)
 
     async def render() -> str:
-        async with request.app.state.pool.acquire() as conn:
+        async with worker(request).pool.acquire() as conn:
             item = await views.certificate_detail(conn, code, on=day)
             when = await dated(conn, day)
         shown = when["shown_on"]
@@ -169,9 +170,9 @@ async def about_list(request: Req) -> Response[bytes]:
     """What the list on this site is: the reconstruction, or the county's official list."""
 
     async def render() -> str:
-        async with request.app.state.pool.acquire() as conn:
+        async with worker(request).pool.acquire() as conn:
             summary = await q.summary(conn, on=clock.today())
-        official = await public_record.ensure(request)
+        official = await worker(request).list_official()
         return render_page(request, "public/about_list.html", summary=summary, official=official)
 
     return await cached(request, "about-list", render)
@@ -195,7 +196,7 @@ async def check(
             verdict=None,
             question=None,
             errors=exc.errors,
-            departments=await views.departments(request.app.state),
+            departments=await views.departments(worker(request)),
         )
         return Response(html.encode(), status_code=400, media_type=MediaType.HTML)
 
@@ -205,15 +206,15 @@ async def check(
     asked = {k: v for k, v in zip(names, fields, strict=True) if v}
 
     async def render() -> str:
-        lookup = request.app.state.lookup
-        pool = request.app.state.pool
+        lookup = worker(request).lookup
+        pool = worker(request).pool
         verdict = await views.check(pool, lookup, question, day, client_address(request))
         return render_page(
             request,
             "public/check.html",
             verdict=verdict,
             question=question,
-            departments=await views.departments(request.app.state),
+            departments=await views.departments(worker(request)),
             other_matter=OTHER_MATTER,  # "办其他事" is not kept in the form for the next name
             json_url="/api/v1/check?" + urlencode(asked),
         )
@@ -233,7 +234,7 @@ async def matters(
     asked = {k: v for k, v in (("q", text), ("on", day.isoformat() if day else "")) if v}
 
     async def render() -> str:
-        state = request.app.state
+        state = worker(request)
         found = await views.matters(state.pool, state.lookup, text, day, client_address(request))
         return render_page(
             request,
@@ -253,7 +254,7 @@ async def matter(
     """办理 X 时：可以要求 …；不得要求 …. A matter not on the list: 404 with look-alikes."""
     text, day = views.parse_matter_name(name, on)
     asked = {k: v for k, v in (("name", text), ("on", day.isoformat() if day else "")) if v}
-    state = request.app.state
+    state = worker(request)
     client = client_address(request)
 
     async def render() -> str:
@@ -302,7 +303,7 @@ async def download(request: Req, filename: FromPath[str]) -> Response[bytes]:
     if filename not in DOWNLOADS:
         raise NotFound("没有这个下载文件")
     status, fmt = DOWNLOADS[filename]
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         items, _ = await q.list_certificates(conn, on=clock.today(), status=status)
     body = transfer.export_csv(items) if fmt == "csv" else transfer.export_xlsx(items)
     stem = {"retained": "保留证明事项清单", "abolished": "取消证明事项清单"}.get(

@@ -16,6 +16,7 @@ from registry.complaints.models import ComplaintPublic
 from registry.web import inputguard
 from registry.web.client import TooManyRequests, limit
 from registry.web.rendering import render_page
+from registry.web.state import worker
 
 Req = Request[Any, Any, Any]
 # After a rating, the tracking page shows the complaint again for a while without the code typed
@@ -63,9 +64,9 @@ async def track_form(
     reference = (reference or "")[:40]
     ref, _, code = request.cookies.get(TRACKED_COOKIE, "").partition(".")
     if reference and ref == reference and code:
-        async with request.app.state.pool.acquire() as conn:
+        async with worker(request).pool.acquire() as conn:
             try:
-                await limit(request, "track", request.app.state.settings.tracking_limit, conn)
+                await limit(request, "track", worker(request).settings.tracking_limit, conn)
             except TooManyRequests:
                 error = "查询太频繁，请过几分钟再试。"
                 return track_page(request, reference=reference, error=error, status=429)
@@ -91,8 +92,8 @@ async def track(
     code = str(data.get("access_code", ""))[:40]
     status, error, complaint = 200, "", None
     try:
-        await limit(request, "track", request.app.state.settings.tracking_limit)
-        async with request.app.state.pool.acquire() as conn:
+        await limit(request, "track", worker(request).settings.tracking_limit)
+        async with worker(request).pool.acquire() as conn:
             complaint = await cases.track(conn, reference, code)
         if complaint is None:
             status, error = 404, "查询编号或查询码不正确，请核对后再试。"
@@ -120,11 +121,11 @@ async def rate(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[A
     code = str(data.get("access_code", ""))[:40]
     form = {k: str(data.get(k, "")) for k in ("satisfaction", "comment")}
     try:
-        await limit(request, "track", request.app.state.settings.tracking_limit)
+        await limit(request, "track", worker(request).settings.tracking_limit)
     except TooManyRequests:
         return track_page(request, reference=reference, error="操作太频繁，请过几分钟再试。",
                           status=429)  # fmt: skip
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         row = await cases.find(conn, reference, code)
         if row is None:
             error = "查询编号或查询码不正确，请核对后再试。"
@@ -134,7 +135,7 @@ async def rate(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[A
         if not errors:
             try:
                 await workflow.complainant_follow_up(
-                    conn, row["id"], form=form, public_url=request.app.state.settings.public_url
+                    conn, row["id"], form=form, public_url=worker(request).settings.public_url
                 )
                 return _rated(request, row["reference"], code)
             except workflow.Stale:
@@ -164,7 +165,7 @@ def _rated(request: Req, reference: str, code: str) -> Redirect:
         max_age=900,
         httponly=True,
         samesite="strict",
-        secure=request.app.state.settings.secure_cookies,
+        secure=worker(request).settings.secure_cookies,
     )
     url = f"{TRACK_PATH}?reference={reference}&done=rated"
     return Redirect(url, status_code=303, cookies=[cookie])

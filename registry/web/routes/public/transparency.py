@@ -24,7 +24,8 @@ from registry.complaints.workflow import SATISFACTION
 from registry.infra import clock
 from registry.infra.errorshape import FieldError
 from registry.web.errors import InvalidInput, error_responses
-from registry.web.rendering import PageCache, render_page
+from registry.web.rendering import render_page
+from registry.web.state import worker
 
 Req = Request[Any, Any, Any]
 PER_PAGE = 50
@@ -70,7 +71,7 @@ async def changes_page(
         raise InvalidInput(errors)
 
     async def render() -> str:
-        async with request.app.state.pool.acquire() as conn:
+        async with worker(request).pool.acquire() as conn:
             result = await cq.list_changes(conn, page=page_n, per_page=PER_PAGE)
         return render_page(
             request,
@@ -80,7 +81,7 @@ async def changes_page(
             json_url=f"/api/v1/changes?page={page_n}&per_page={PER_PAGE}",
         )
 
-    pages: PageCache = request.app.state.pages
+    pages = worker(request).pages
     return await pages.respond(request, f"changes|{page_n}", render)
 
 
@@ -104,13 +105,13 @@ async def changes_api(
     per = _int(per_page, "per_page", PER_PAGE, MAX_PER_PAGE, errors)
     if errors:
         raise InvalidInput(errors)
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         return await cq.list_changes(conn, since=day, page=page_n, per_page=per)
 
 
 @get("/changes.atom", name="transparency.feed", include_in_schema=False)
 async def changes_feed(request: Req) -> Response[bytes]:
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         result = await cq.list_changes(conn, page=1, per_page=FEED_SIZE)
     body = atom_feed(result.items, base=public_base(request), authority=_authority(request))
     return Response(body, media_type="application/atom+xml; charset=utf-8")
@@ -119,7 +120,7 @@ async def changes_feed(request: Req) -> Response[bytes]:
 def public_base(request: Req) -> str:
     """Absolute links for readers elsewhere: the configured public URL, else this request's
     host with https under REGISTRY_HTTPS (behind a TLS proxy the connection itself is http)."""
-    settings = request.app.state.settings
+    settings = worker(request).settings
     if settings.public_url:
         return str(settings.public_url)
     base = str(request.base_url).rstrip("/")
@@ -130,7 +131,7 @@ def public_base(request: Req) -> str:
 
 def _authority(request: Req) -> str:
     """The tag: URI authority: the configured host, so ids do not depend on how we were reached."""
-    hosts = [h for h in request.app.state.settings.allowed_hosts if "*" not in h]
+    hosts = [h for h in worker(request).settings.allowed_hosts if "*" not in h]
     return (hosts[0] if hosts else request.url.hostname) or "localhost"
 
 
@@ -192,7 +193,7 @@ def _summary(c: cq.Change) -> str:
 @get("/stats", name="transparency.stats", include_in_schema=False)
 async def stats_page(request: Req) -> Response[bytes]:
     """Computed per request: it changes with every complaint, so the list cache does not fit."""
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         stats = await sq.complaint_stats(conn, today=clock.today())
     html = render_page(
         request,
@@ -211,7 +212,7 @@ async def stats_page(request: Req) -> Response[bytes]:
     responses=error_responses(400, 503),
 )
 async def stats_api(request: Req) -> sq.Stats:
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         return await sq.complaint_stats(conn, today=clock.today())
 
 
@@ -247,7 +248,7 @@ def csv_cells(row: sq.ComplaintRow) -> list[str]:
 @get("/stats/complaints.csv", name="transparency.csv", include_in_schema=False)
 async def stats_csv(request: Req) -> Response[bytes]:
     """Anonymised open data: no description, place, matter, contact or disclosure choice."""
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         rows = await sq.anonymised_complaints(conn)
     body = sheets.write_csv(CSV_HEADER, (csv_cells(r) for r in rows))
     disposition = f"attachment; filename*=UTF-8''{quote('投诉举报办理情况')}.csv"

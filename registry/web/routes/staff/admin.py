@@ -17,10 +17,12 @@ from registry.catalogue import sheetproc, transfer
 from registry.catalogue.models import LEGAL_BASIS_LEVELS, REPLACEMENT_METHODS, Status
 from registry.catalogue.queries import certificates as cq
 from registry.catalogue.queries import imports as iq
-from registry.infra import clock, invalidation
+from registry.infra import clock
 from registry.infra.errorshape import FieldError
+from registry.web import invalidation
 from registry.web import list_forms as lf
 from registry.web.staffpages import page, page_number, user_of
+from registry.web.state import worker
 
 Req = Request[Any, Any, Any]
 PAGE = 50
@@ -28,7 +30,7 @@ PAGE = 50
 
 def list_changed(request: Req) -> None:
     """This worker's caches now; the other workers hear the NOTIFY (registry.infra.invalidation)."""
-    invalidation.list_changed(request.app.state)
+    invalidation.list_changed(worker(request))
 
 
 @get("/", opt={"policy": "supervisor"})
@@ -41,7 +43,7 @@ async def index(
     query = (q_ or "").strip()[:100] or None
     wanted = status if status in set(Status) else None
     page_no = page_number(page_no)
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         items, total = await iq.latest_page(
             conn, q=query, status=wanted, limit=PAGE, offset=(page_no - 1) * PAGE
         )
@@ -79,7 +81,7 @@ async def _edit_page(
     **extra: Any,
 ) -> Response[bytes]:
     """The edit form: the latest version prefilled unless the user's input is given back."""
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         cert = await cq.get_latest(conn, code)
         if cert is None:
             raise NotFoundException()
@@ -141,7 +143,7 @@ async def save(
     user = user_of(request)
     values = lf.read_form(data, (*lf.ITEM_FIELDS, *lf.CHANGE_FIELDS, "expected"))
     errors = lf.check_change(values, clock.today())
-    async with request.app.state.pool.acquire() as conn, conn.transaction():
+    async with worker(request).pool.acquire() as conn, conn.transaction():
         await iq.lock_list(conn)
         current = await iq.latest_version_id(conn, code)
         stale = current is not None and str(current) != values["expected"]
@@ -180,7 +182,7 @@ async def create(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response
     code = values["code"]
     if code and not transfer.CODE_RE.match(code):
         errors.append(FieldError("code", f"编号“{code}”格式不对：只能包含字母、数字、- 和 _"))
-    async with request.app.state.pool.acquire() as conn, conn.transaction():
+    async with worker(request).pool.acquire() as conn, conn.transaction():
         await iq.lock_list(conn)
         if code and await cq.get_latest(conn, code) is not None:
             errors.append(FieldError("code", f"编号 {code} 已被使用：修改已有事项请到它的编辑页"))
@@ -220,7 +222,7 @@ class _Refused(Exception):
 
 
 async def _import_page(request: Req, status: int = 200, error: str = "") -> Response[bytes]:
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         batches = await iq.recent_batches(conn)
     return page(request, "staff/list/import.html", status=status, error=error, batches=batches)
 
@@ -241,7 +243,7 @@ async def upload(request: Req) -> Response[Any]:
     user = user_of(request)
     try:
         table = await sheetproc.read_table(data, name)
-        async with request.app.state.pool.acquire() as conn:
+        async with worker(request).pool.acquire() as conn:
             report = await transfer.import_table(conn, table, apply=False, actor=user.username)
             async with conn.transaction():
                 batch_id = await iq.insert_batch(
@@ -276,7 +278,7 @@ async def _preview_page(
     is what the apply form sent back (kept when it is refused)."""
     page_no = max(1, min(page_no, 100_000))
     offset = (page_no - 1) * PREVIEW_PAGE
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         row = await iq.batch_page(conn, _batch_id(batch), offset=offset, limit=PREVIEW_PAGE)
     if row is None:
         raise NotFoundException()
@@ -328,7 +330,7 @@ async def apply_batch(
     if not reason:  # the public reason: never the file's name or the user's in its place
         form["errors"] = [FieldError("reason", lf.REASON_REQUIRED)]
         return await _preview_page(request, batch, status=422, error=lf.REASON_REQUIRED, form=form)
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         stored = await iq.batch_file(conn, batch_id)
     if stored is None:
         raise NotFoundException()
@@ -338,7 +340,7 @@ async def apply_batch(
             if stored["applied_at"]
             else await sheetproc.read_table(stored["data"], stored["filename"])
         )
-        async with request.app.state.pool.acquire() as conn, conn.transaction():
+        async with worker(request).pool.acquire() as conn, conn.transaction():
             await iq.lock_list(conn)
             if table is None or await iq.claim_batch(conn, batch_id) is None:
                 raise _Refused({}, 409, "这一批次已经导入过，不能重复导入。")

@@ -13,9 +13,10 @@ from litestar.response import Redirect
 from registry.accounts import auth
 from registry.accounts.queries import office as oq
 from registry.complaints import deadlines
-from registry.infra import audit, clock, invalidation
-from registry.web import inputguard
+from registry.infra import audit, clock
+from registry.web import inputguard, invalidation
 from registry.web.staffpages import page, user_of
+from registry.web.state import worker
 from registry.workflow import workdays
 from registry.workflow.queries import deadlines as q
 
@@ -26,7 +27,7 @@ YEARS = range(2004, 2101)
 async def _render(request: Req, year: int, *, status: int = 200, **form: Any) -> Response[bytes]:
     """The year's page; form: errors / notice_errors / values when a form is shown again."""
     today = clock.today()
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         entries = await oq.calendar(conn)
         settled = await q.settled_years(conn)
     days = workdays.year_days(year, {e["day"]: e["workday"] for e in entries})
@@ -90,7 +91,7 @@ async def calendar_set(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Re
         return await _render(request, year, status=422, errors=[error], values=values)
     note = values.get("note", "")[:200]
     actor = user_of(request).username
-    async with request.app.state.pool.acquire() as conn, conn.transaction():
+    async with worker(request).pool.acquire() as conn, conn.transaction():
         before = await oq.set_override(
             conn, day, None if kind == "remove" else kind == "workday", note
         )
@@ -107,7 +108,7 @@ async def calendar_set(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Re
             conn,
             actor=actor,
             reason=deadlines.Cause("calendar_day", {"day": day.isoformat()}),
-            public_url=request.app.state.settings.public_url,
+            public_url=worker(request).settings.public_url,
         )
     _calendar_changed(request)
     return Redirect(f"/staff/calendar?year={day.year}&msg={_saved(moved)}", status_code=303)
@@ -136,10 +137,10 @@ async def calendar_notice(request: Req, data: URLEncodedBody[dict[str, Any]]) ->
         errors.append(f"{clash[0]} 同时写在放假和上班里")
     if errors:
         return await _render(request, year, status=422, notice_errors=errors, values=values)
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         moved = await deadlines.load_notice(
             conn, year=year, notice=notice, holidays=holidays, workdays=working,
-            actor=user_of(request).username, public_url=request.app.state.settings.public_url,
+            actor=user_of(request).username, public_url=worker(request).settings.public_url,
         )  # fmt: skip
     _calendar_changed(request)
     return Redirect(f"/staff/calendar?year={year}&msg={_saved(moved)}", status_code=303)
@@ -152,7 +153,7 @@ def _saved(moved: list[str]) -> str:
 def _calendar_changed(request: Req) -> None:
     # Deadlines use a per-worker copy; this worker drops it now, the others on NOTIFY
     # (registry_calendar_changed: the checker's indexes and the cached pages stay).
-    invalidation.calendar_changed(request.app.state)
+    invalidation.calendar_changed(worker(request))
 
 
 router = Router(

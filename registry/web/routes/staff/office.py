@@ -13,6 +13,7 @@ from registry.accounts.models import ROLE_LABELS
 from registry.accounts.queries import office as q
 from registry.infra import audit
 from registry.web.staffpages import page, page_number, user_of
+from registry.web.state import worker
 
 Req = Request[Any, Any, Any]
 PAGE = 100
@@ -24,7 +25,7 @@ async def audit_log(
 ) -> Response[bytes]:
     action = (action or "").strip()[:60] or None
     page_no = page_number(page_no)
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         rows, total = await q.audit_entries(
             conn, action=action, limit=PAGE, offset=(page_no - 1) * PAGE
         )
@@ -43,7 +44,7 @@ async def audit_log(
 
 @get("/users", opt={"policy": "admin"})
 async def user_list(request: Req) -> Response[bytes]:
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         accounts = await q.users_with_state(conn)
     return page(request, "staff/office/users.html", accounts=accounts, roles=ROLE_LABELS)
 
@@ -54,7 +55,7 @@ async def user_change(request: Req, user_id: FromPath[int], change: FromPath[str
     if change not in ("deactivate", "activate", "unlock"):
         return Redirect("/staff/users?msg=未知操作", status_code=303)
     admin = user_of(request)
-    async with request.app.state.pool.acquire() as conn, conn.transaction():
+    async with worker(request).pool.acquire() as conn, conn.transaction():
         name = await q.change_user(conn, user_id, change)
         if name is not None:
             await audit.record(

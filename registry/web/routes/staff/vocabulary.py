@@ -27,10 +27,10 @@ from registry.catalogue.vocab import (
     Term,
     TermKind,
 )
-from registry.infra import invalidation
 from registry.infra.errorshape import FieldError
-from registry.web import inputguard
+from registry.web import inputguard, invalidation
 from registry.web.staffpages import page, page_number, user_of
+from registry.web.state import worker
 
 Req = Request[Any, Any, Any]
 PAGE = 50
@@ -51,7 +51,7 @@ SOURCE_WORDS = {"shipped": "系统默认", "office": "办公室"}
 
 def vocabulary_changed(request: Req) -> None:
     """This worker's caches now; the other workers hear the NOTIFY (registry.infra.invalidation)."""
-    invalidation.list_changed(request.app.state)
+    invalidation.list_changed(worker(request))
 
 
 def read_form(data: Mapping[str, Any], fields: Iterable[str]) -> dict[str, str]:
@@ -192,7 +192,7 @@ async def entry_page(
     **extra: Any,
 ) -> Response[bytes]:
     """An entry: its edit and retire forms while it is current, and all its versions."""
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         versions = await vq.history(conn, section.entity, key)
         gone = bool(versions) and versions[0].valid_to is not None
         retired = await vq.retirement(conn, section.entity, key) if gone else None
@@ -229,7 +229,7 @@ def entry_routes(s: Section) -> list[Any]:
         errors = change_errors(request, values) + errors
         if not errors:
             try:
-                async with request.app.state.pool.acquire() as conn:
+                async with worker(request).pool.acquire() as conn:
                     key = await vq.add(
                         conn, s.entity, entry,
                         actor=user_of(request).username, reason=values["reason"][:500],
@@ -256,7 +256,7 @@ def entry_routes(s: Section) -> list[Any]:
         errors = change_errors(request, values) + errors
         if not errors:
             try:
-                async with request.app.state.pool.acquire() as conn:
+                async with worker(request).pool.acquire() as conn:
                     await vq.edit(
                         conn, s.entity, key, expected_of(values), entry,
                         actor=user_of(request).username, reason=values["reason"][:500],
@@ -286,7 +286,7 @@ def entry_routes(s: Section) -> list[Any]:
             }
             return await entry_page(request, s, key, status=422, **refused)
         try:
-            async with request.app.state.pool.acquire() as conn:
+            async with worker(request).pool.acquire() as conn:
                 await vq.retire(
                     conn, s.entity, key, expected_of(values),
                     actor=user_of(request).username, reason=values["reason"][:500],
@@ -339,7 +339,7 @@ async def terms(
         "domain": (domain or "").strip()[:50] or None,
     }
     page_no = page_number(page_no)
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         rows, total = await vq.list_terms(
             conn, **filters, retired=retired == "1", limit=PAGE, offset=(page_no - 1) * PAGE
         )
@@ -367,7 +367,7 @@ async def licences(
 ) -> Response[bytes]:
     query = (q_ or "").strip()[:100] or None
     page_no = page_number(page_no)
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         rows, total = await vq.list_licences(
             conn, q=query, retired=retired == "1", limit=PAGE, offset=(page_no - 1) * PAGE
         )

@@ -23,6 +23,7 @@ from registry.web import inputguard
 from registry.web.client import client_address
 from registry.web.rendering import csrf_cookie
 from registry.web.staffpages import page, page_number, user_of
+from registry.web.state import worker
 
 Req = Request[Any, Any, Any]
 PAGE = 50
@@ -40,7 +41,7 @@ def session_cookie(request: Req, value: str, max_age: int | None) -> Cookie:
         path="/",
         httponly=True,
         samesite="strict",
-        secure=request.app.state.settings.secure_cookies,
+        secure=worker(request).settings.secure_cookies,
         max_age=max_age,
     )
 
@@ -74,7 +75,7 @@ async def login(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[
     password = str(data.get("password", ""))[:200]
     target = _safe_next(str(data.get("next", "")))
     address = client_address(request)
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         retry = await ratelimit.hit(conn, f"login:{address}", 20, 600)
         result = (
             auth.LoginResult(wait=retry, waits_for="rate")
@@ -120,7 +121,7 @@ async def login(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[
 
 @post("/logout", opt={"policy": "staff"})
 async def logout(request: Req) -> Response[Any]:
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         await auth.end_session(conn, request.cookies.get(auth.COOKIE))
     return Redirect("/staff/login", status_code=303, cookies=[session_cookie(request, "", 0)])
 
@@ -150,7 +151,7 @@ async def queue(
     }
     page_no = page_number(page_no)
     offset = (page_no - 1) * PAGE
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         rows, total = await q.queue(
             conn, scope_department=scope_of(user), limit=PAGE, offset=offset, **filters
         )
@@ -173,7 +174,7 @@ async def queue(
 
 async def _detail(request: Req, complaint_id: int, **extra: Any) -> Response[bytes]:
     user = user_of(request)
-    async with request.app.state.pool.acquire() as conn:
+    async with worker(request).pool.acquire() as conn:
         row = await q.get_for_staff(conn, complaint_id, scope_of(user))
         if row is None:
             raise NotFoundException()
@@ -225,7 +226,7 @@ async def act(
             error=inputguard.summary(refused),
         )
     try:
-        async with request.app.state.pool.acquire() as conn:
+        async with worker(request).pool.acquire() as conn:
             await workflow.transition(
                 conn,
                 complaint_id,
@@ -233,7 +234,7 @@ async def act(
                 user_of(request),
                 expected=form.get("expected", ""),
                 form=form,
-                public_url=request.app.state.settings.public_url,
+                public_url=worker(request).settings.public_url,
             )
     except workflow.Stale:
         return await _detail(
@@ -271,7 +272,7 @@ async def reveal(
         err = [FieldError("reason", "查看联系方式必须写明理由")]
         return await _detail(request, complaint_id, status=422, errors=err, error=err[0].message)
     user = user_of(request)
-    async with request.app.state.pool.acquire() as conn, conn.transaction():
+    async with worker(request).pool.acquire() as conn, conn.transaction():
         row = await q.get_for_staff(conn, complaint_id, None)
         if row is None:
             raise NotFoundException()

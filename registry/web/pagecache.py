@@ -1,0 +1,62 @@
+"""The page cache: rendered public pages with their ETags, kept per worker (registry.web.state)
+and dropped by the changes they show (registry.web.invalidation)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+from litestar import MediaType, Request, Response
+
+from registry.infra import clock
+from registry.infra.cache import BoundedCache
+
+# Rendered pages: 2-25 KB each, so 16 MB holds every list page and item page of the seed list
+# many times over, and the most visited ones of a 200,000-item list.
+PAGE_BYTES = 16 * 2**20
+PAGE_ENTRY = 2**20
+PAGE_KEY = 4096  # keys are built from parsed, bounded parameters; longer ones are not kept
+
+
+def _page_size(page: tuple[str, bytes]) -> int:
+    return len(page[0]) + len(page[1])
+
+
+class PageCache:
+    """Rendered public pages, keyed on the parameters each page uses, dropped whenever the list
+    changes (registry.web.invalidation)."""
+
+    def __init__(self) -> None:
+        self.pages: BoundedCache[tuple[str, bytes]] = BoundedCache(
+            PAGE_BYTES, PAGE_ENTRY, _page_size, max_key=PAGE_KEY
+        )
+
+    @property
+    def generation(self) -> int:
+        return self.pages.generation
+
+    def clear(self) -> None:
+        self.pages.clear()
+
+    async def respond(
+        self,
+        request: Request[Any, Any, Any],
+        key: str | tuple[Any, ...],
+        render: Callable[[], Awaitable[str]],
+    ) -> Response[bytes]:
+        """Serve from memory, or render once; a repeat visit with a matching ETag gets 304.
+        `key` names the page and the parsed parameters it is rendered from, nothing else."""
+        cache_key = msgspec.json.encode((clock.today().isoformat(), key))
+        hit = self.pages.get(cache_key)
+        if hit is None:
+            generation = self.generation
+            body = (await render()).encode()
+            hit = ('"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"', body)
+            self.pages.put(cache_key, hit, generation)  # not if the list changed meanwhile
+        etag, body = hit
+        headers = {"etag": etag, "cache-control": "no-cache"}
+        if request.headers.get("if-none-match") == etag:
+            return Response(b"", status_code=304, headers=headers)
+        return Response(body, media_type=MediaType.HTML, headers=headers)
