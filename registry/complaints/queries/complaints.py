@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any, NamedTuple
 
 import asyncpg
+import msgspec
 
 from registry.complaints.models import NewComplaint, StoredEvent
 from registry.infra.db import many
@@ -134,26 +135,17 @@ async def file(
     registry/infra/audit.py, for that reason."""
     recipient, mail_kind, mail_params = mail or (None, None, None)
     bucket, limit, window = rate or (None, 0, 1)
+    # The complaint's own fields are named as the statement's parameters.
     args = FILING.args(
+        **msgspec.structs.asdict(c) | {"disclosure": str(c.disclosure)},
         reference=reference,
         access_code_hash=access_code_hash,
-        department_code=c.department_code,
-        department_other=c.department_other,
-        certificate_name=c.certificate_name,
         certificate_code=certificate_code,
-        matter=c.matter,
-        demanded_on=c.demanded_on,
-        place=c.place,
-        description=c.description,
-        disclosure=str(c.disclosure),
         classification=classification,
         accept_due=accept_due,
         reply_due=reply_due,
         idempotency_key=idempotency_key,
         request_hash=request_hash,
-        contact_name=c.contact_name,
-        contact_phone=c.contact_phone,
-        contact_email=c.contact_email,
         keep_contact=keep_contact,
         event_note=event_note,
         recipient=recipient,
