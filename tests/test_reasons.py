@@ -63,6 +63,9 @@ msgstr ", "
 
 msgid "但{names}已经取消，不得要求。"
 msgstr "But {names} {broken} are abolished."
+
+msgid "“{name}”不在证明事项清单上，清单之外一律不得索要。"
+msgstr "“{nmae}” is not on the list."
 """
 
 
@@ -169,8 +172,12 @@ def test_counts_are_plural_and_lists_joined_at_read_time():
 
 
 def test_a_translation_with_a_broken_placeholder_falls_back_to_the_message_id():
+    en = english()
     gone = Reason("retained.lookalikes", {"names": ["甲证明"]})
-    assert render([gone], english()) == "但“甲证明”已经取消，不得要求。"
+    assert render([gone], en) == "但“甲证明”已经取消，不得要求。"
+    unlisted = [Reason("lead.may_not"), Reason("unlisted", {"name": "放生证明"})]
+    said = "Not allowed: “放生证明”不在证明事项清单上，清单之外一律不得索要。"
+    assert render(unlisted, en) == said
 
 
 def test_the_json_carries_codes_and_the_chinese_words():

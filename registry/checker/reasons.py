@@ -139,14 +139,22 @@ class Speaker:
     def __init__(self, translations: Translations) -> None:
         self.t = translations
         self.said: dict[str, str] = {}
+        self.plurals: dict[tuple[str, int], str] = {}  # by (code, count)
 
     def message(self, code: str, count: int | None = None) -> str:
         found = self.said.get(code)
         if found is not None:
             return found
         entry = MESSAGES.get(code) or PIECES[code]
-        if isinstance(entry, tuple):  # plural: depends on the count, so not kept
-            return self.t.ngettext(entry[0], entry[1], count if count is not None else 1)
+        if isinstance(entry, tuple):  # plural: the form depends on the count
+            n = count if count is not None else 1
+            key = (code, n)
+            found = self.plurals.get(key)
+            if found is None:
+                found = self.t.ngettext(entry[0], entry[1], n)
+                if len(self.plurals) < 1024:
+                    self.plurals[key] = found
+            return found
         found = self.said[code] = self.t.gettext(entry)
         return found
 
@@ -155,8 +163,8 @@ class Speaker:
             if not value:
                 empty = f"empty.{key}"
                 return self.message(empty) if empty in PIECES else ""
-            quote = self.message("quote")
-            return self.message("join.list").join(quote.format(v) for v in value)
+            left, _, right = self.message("quote").partition("{}")
+            return self.message("join.list").join([left + v + right for v in value])
         return str(value)
 
     def fill(self, code: str, params: dict[str, Param]) -> str:
@@ -197,9 +205,29 @@ def speaker(translations: Translations | None = None) -> Speaker:
 
 
 def render(reasons: Sequence[Reason], translations: Translations | None = None) -> str:
-    """The sentence(s) the reasons say, in the language of `translations` (Chinese without)."""
-    s = speaker(translations)
-    return "".join([s.say(r) for r in reasons])
+    """The sentence(s) the reasons say, in the language of `translations` (Chinese without).
+    Written flat: a new answer renders several parts, and calls cost more than formatting."""
+    s = ZH if translations is None else speaker(translations)
+    said = s.said
+    parts = []
+    for r in reasons:
+        text = said.get(r.code)
+        params = r.params
+        if text is None or r.items:  # not looked up yet, plural, or repeated parts
+            parts.append(s.say(r))
+        elif not params:
+            parts.append(text)
+        else:
+            for v in params.values():
+                if type(v) is not str:  # lists and counts: written out by Speaker.value
+                    parts.append(s.say(r))
+                    break
+            else:
+                try:
+                    parts.append(text.format_map(params))
+                except (KeyError, IndexError, ValueError):  # a broken translation
+                    parts.append(s.say(r))
+    return "".join(parts)
 
 
 def shown(reasons: Sequence[Reason], step: Sequence[Reason]) -> list[Reason]:
