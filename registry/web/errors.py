@@ -13,6 +13,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from registry.infra.errorshape import ErrorBody, FieldError
+from registry.web.urls import url_for
 
 log = logging.getLogger("registry")
 
@@ -146,7 +147,8 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
             log.error("error %s on %s %s", ref, request.method, request.url.path, exc_info=exc)
     if status == 401 and not request.url.path.startswith("/api/"):
         target = quote(request.url.path) if request.method == "GET" else ""
-        return Response(b"", status_code=303, headers={"location": f"/staff/login?next={target}"})
+        login = url_for(request, "staff.login_form")  # ?next= even when empty, as before
+        return Response(b"", status_code=303, headers={"location": f"{login}?next={target}"})
     if request.url.path.startswith("/api/"):
         body = ErrorBody(
             status=status, error=message + (f"（参考编号 {ref}）" if ref else ""), errors=errors

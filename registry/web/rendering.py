@@ -16,6 +16,7 @@ from registry.complaints.cases import deadline_basis
 from registry.complaints.models import CLASSIFICATION_LABELS, COMPLAINT_STATUS_LABELS
 from registry.infra import clock
 from registry.web.state import worker
+from registry.web.urls import urls_of, with_query
 from registry.workflow.workdays import SOURCE_LABELS
 
 SECURITY_HEADERS = [
@@ -101,11 +102,15 @@ def make_environment(directory: Path) -> Environment:
     env.filters["local"] = lambda t: clock.local(t).strftime("%Y-%m-%d %H:%M") if t else ""
     env.globals["SOURCE_LABELS"] = SOURCE_LABELS
     env.globals["deadline_basis"] = deadline_basis
+    env.globals["with_query"] = with_query  # url_for itself is bound to the app in render_page
     return env
 
 
 def render_page(request: Request[Any, Any, Any], template: str, **context: Any) -> str:
     env = worker(request).jinja
+    urls = urls_of(request.app)
+    if env.globals.get("url_for") is not urls:  # the environment is made before its app
+        env.globals["url_for"] = urls
     context.setdefault("request", request)
     context.setdefault("today", clock.today())
     return env.get_template(template).render(**context)

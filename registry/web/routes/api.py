@@ -28,7 +28,12 @@ Req = Request[Any, Any, Any]
 KEY_MESSAGE = "请求头 Idempotency-Key 必填：16–200 个可见 ASCII 字符，每份投诉一个随机值（如 UUID）"
 
 
-@get("/summary", summary="清理结果汇总（按数据计算）", responses=error_responses(400, 503))
+@get(
+    "/summary",
+    name="api.summary",
+    summary="清理结果汇总（按数据计算）",
+    responses=error_responses(400, 503),
+)
 async def summary(
     request: Req,
     on: Annotated[str | None, QueryParameter(description="YYYY-MM-DD，默认今天")] = None,
@@ -43,6 +48,7 @@ async def summary(
 
 @get(
     "/certificates",
+    name="api.certificates",
     summary="证明事项清单（筛选、分页）",
     responses=error_responses(400, 429, 503),
 )
@@ -74,6 +80,7 @@ async def certificates(
 
 @get(
     "/certificates/{code:str}",
+    name="api.certificate",
     summary="单个证明事项及其版本历史",
     responses=error_responses(400, 404, 503),
 )
@@ -92,6 +99,7 @@ async def certificate(
 
 @get(
     "/check",
+    name="api.check",
     summary="能不能要求我提供这个证明？",
     responses={200: ResponseSpec(data_container=Verdict, description="判断结果")}
     | error_responses(400, 429, 503),
@@ -125,6 +133,7 @@ async def check(
 
 @get(
     "/matters",
+    name="api.matters",
     summary="办事指南：我要办什么事，能要哪些证明？",
     description="按群众的说法（上户口、领失业金、开饭馆）找清单上的办理事项；每项列出办理时"
     "可以要求的证明（保留）和不得要求的证明（已取消，及取消后的办理方式）。q 为空时列出全部事项。",
@@ -145,6 +154,7 @@ async def matters(
 
 @get(
     "/matter",
+    name="api.matter",
     summary="一个办理事项：可以要求和不得要求的证明",
     responses={200: ResponseSpec(data_container=MatterGuide, description="该事项的办事指南")}
     | error_responses(400, 404, 429, 503),
@@ -163,6 +173,7 @@ async def matter(
 
 @post(
     "/complaints",
+    name="api.file_complaint",
     status_code=201,
     summary="投诉举报：被索要已取消或清单外的证明",
     description="需要请求头 Idempotency-Key（16–200 个可见 ASCII 字符，每份投诉一个随机值，"
@@ -192,6 +203,7 @@ async def file_complaint(
 
 @get(
     "/complaints/{reference:str}",
+    name="api.complaint",
     summary="查询投诉办理进度（不含联系方式）",
     responses={200: ResponseSpec(data_container=ComplaintPublic, description="办理进度")}
     | error_responses(400, 404, 429, 503),
@@ -212,7 +224,12 @@ async def complaint_status(
     return found
 
 
-@get("/departments", summary="部门与乡镇（街道）", responses=error_responses(400, 503))
+@get(
+    "/departments",
+    name="api.departments",
+    summary="部门与乡镇（街道）",
+    responses=error_responses(400, 503),
+)
 async def departments(request: Req) -> list[Department]:
     async with worker(request).pool.acquire() as conn:
         return await dq.list_departments(conn)

@@ -23,6 +23,7 @@ from registry.web.errors import InvalidInput, db_unreachable
 from registry.web.filing import submit
 from registry.web.rendering import csrf_cookie, csrf_matches, new_csrf_token, render_page
 from registry.web.state import worker
+from registry.web.urls import url_for
 
 Req = Request[Any, Any, Any]
 FORM_FIELDS = (
@@ -102,7 +103,7 @@ async def render_form(
     return response
 
 
-@get("/complaints/new", name="complaints.new")
+@get("/complaints/new", name="public.complaint_new")
 async def new(
     request: Req,
     certificate_name: FromQuery[str | None] = None,
@@ -128,7 +129,7 @@ async def new(
 # CSRF is checked here rather than by the middleware, so a stale page loses nothing typed.
 @post(
     "/complaints",
-    name="complaints.create",
+    name="public.complaint_create",
     opt={"exclude_from_csrf": True, inputguard.RESHOWS_FORM: True},
 )
 async def create(
@@ -166,10 +167,11 @@ async def create(
         samesite="strict",
         secure=worker(request).settings.secure_cookies,
     )
-    return Redirect(f"/complaints/{receipt.reference}/receipt", status_code=303, cookies=[cookie])
+    url = url_for(request, "public.complaint_receipt", reference=receipt.reference)
+    return Redirect(url, status_code=303, cookies=[cookie])
 
 
-@get("/complaints/{reference:str}/receipt", name="complaints.receipt")
+@get("/complaints/{reference:str}/receipt", name="public.complaint_receipt")
 async def receipt(request: Req, reference: FromPath[str]) -> Response[bytes]:
     """The reference and access code, shown on this visit only (from a short-lived cookie,
     whose code counts against the tracking limit like a typed one)."""

@@ -22,6 +22,7 @@ from registry.web.client import client_address
 from registry.web.errors import InvalidInput, NotFound
 from registry.web.rendering import render_page
 from registry.web.state import worker
+from registry.web.urls import url_for
 
 Req = Request[Any, Any, Any]
 
@@ -42,7 +43,6 @@ async def dated(conn: Any, day: dt.date | None) -> dict[str, Any]:
         "on": day,
         "shown_on": shown,
         "summary": await q.summary(conn, on=shown),
-        "on_query": f"?on={day.isoformat()}" if day else "",
     }
 
 
@@ -51,7 +51,8 @@ async def home(request: Req) -> Response[bytes]:
     async def render() -> str:
         async with worker(request).pool.acquire() as conn:
             summary = await q.summary(conn, on=clock.today())
-        return render_page(request, "public/home.html", summary=summary, json_url="/api/v1/summary")
+        json_url = url_for(request, "api.summary")
+        return render_page(request, "public/home.html", summary=summary, json_url=json_url)
 
     return await cached(request, "home", render)
 
@@ -69,8 +70,9 @@ async def retained(request: Req, on: FromQuery[str | None] = None) -> Response[b
             request,
             "public/certificates/retained.html",
             page=page,
-            json_url="/api/v1/certificates?status=retained&per_page=200"
-            + (f"&on={day}" if day else ""),
+            json_url=url_for(
+                request, "api.certificates", {"status": "retained", "per_page": 200, "on": day}
+            ),
             **when,
         )
 
@@ -126,7 +128,7 @@ async def abolished(
             departments=[d for d in departments if d.name in facets["departments"]]
             or [d for d in departments if d.name in dep_names],
             query=urlencode(given),
-            json_url="/api/v1/certificates?" + urlencode({"status": "abolished", **given}),
+            json_url=url_for(request, "api.certificates", {"status": "abolished", **given}),
             **when,
         )
 
@@ -158,7 +160,7 @@ async def certificate(
             "public/certificates/detail.html",
             item=item,
             in_force=in_force,
-            json_url=f"/api/v1/certificates/{code}",
+            json_url=url_for(request, "api.certificate", code=code),
             **when,
         )
 
@@ -216,7 +218,7 @@ async def check(
             question=question,
             departments=await views.departments(worker(request)),
             other_matter=OTHER_MATTER,  # "办其他事" is not kept in the form for the next name
-            json_url="/api/v1/check?" + urlencode(asked),
+            json_url=url_for(request, "api.check", asked),
         )
 
     # The page shows the parsed question only: its key, whatever else the URL carried.
@@ -241,7 +243,7 @@ async def matters(
             "public/matters.html",
             result=found,
             on=day,
-            json_url="/api/v1/matters?" + urlencode(asked) if asked else "/api/v1/matters",
+            json_url=url_for(request, "api.matters", asked),
         )
 
     return await cached(request, ("matters", *asked.items()), render)
@@ -264,7 +266,7 @@ async def matter(
             "public/matter.html",
             guide=guide,
             on=day,
-            json_url="/api/v1/matter?" + urlencode(asked),
+            json_url=url_for(request, "api.matter", asked),
         )
 
     try:

@@ -17,6 +17,7 @@ from registry.web import inputguard
 from registry.web.client import TooManyRequests, limit
 from registry.web.rendering import render_page
 from registry.web.state import worker
+from registry.web.urls import url_for
 
 Req = Request[Any, Any, Any]
 # After a rating, the tracking page shows the complaint again for a while without the code typed
@@ -55,7 +56,7 @@ def track_page(
     )
 
 
-@get(TRACK_PATH, name="complaints.track_form")
+@get(TRACK_PATH, name="public.track_form")
 async def track_form(
     request: Req, reference: FromQuery[str | None] = None, done: FromQuery[str | None] = None
 ) -> Response[bytes]:
@@ -82,7 +83,7 @@ async def track_form(
     return track_page(request, reference=reference)
 
 
-@post(TRACK_PATH, name="complaints.track")
+@post(TRACK_PATH, name="public.track")
 async def track(
     request: Req,
     data: URLEncodedBody[dict[str, Any]],
@@ -111,7 +112,7 @@ async def track(
 
 @post(
     "/complaints/rate",
-    name="complaints.rate",
+    name="public.rate",
     opt={inputguard.RESHOWS_FORM: True},
 )
 async def rate(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[Any]:
@@ -167,7 +168,7 @@ def _rated(request: Req, reference: str, code: str) -> Redirect:
         samesite="strict",
         secure=worker(request).settings.secure_cookies,
     )
-    url = f"{TRACK_PATH}?reference={reference}&done=rated"
+    url = url_for(request, "public.track_form", {"reference": reference, "done": "rated"})
     return Redirect(url, status_code=303, cookies=[cookie])
 
 

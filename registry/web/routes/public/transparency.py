@@ -26,6 +26,7 @@ from registry.infra.errorshape import FieldError
 from registry.web.errors import InvalidInput, error_responses
 from registry.web.rendering import render_page
 from registry.web.state import worker
+from registry.web.urls import Urls, url_for, urls_of
 
 Req = Request[Any, Any, Any]
 PER_PAGE = 50
@@ -60,7 +61,7 @@ def _since(text: str | None, errors: list[FieldError]) -> dt.date | None:
 # ---- the change log -----------------------------------------------------------------------
 
 
-@get("/changes", name="transparency.changes", include_in_schema=False)
+@get("/changes", name="public.changes", include_in_schema=False)
 async def changes_page(
     request: Req, page: Annotated[str | None, QueryParameter()] = None
 ) -> Response[bytes]:
@@ -78,7 +79,7 @@ async def changes_page(
             "public/changes.html",
             page=result,
             query="",
-            json_url=f"/api/v1/changes?page={page_n}&per_page={PER_PAGE}",
+            json_url=url_for(request, "api.changes", {"page": page_n, "per_page": PER_PAGE}),
         )
 
     pages = worker(request).pages
@@ -87,6 +88,7 @@ async def changes_page(
 
 @get(
     "/api/v1/changes",
+    name="api.changes",
     summary="清单变更记录（新增、取消、恢复保留、修改、更正）",
     tags=["v1"],
     responses=error_responses(400, 503),
@@ -109,11 +111,12 @@ async def changes_api(
         return await cq.list_changes(conn, since=day, page=page_n, per_page=per)
 
 
-@get("/changes.atom", name="transparency.feed", include_in_schema=False)
+@get("/changes.atom", name="public.changes_feed", include_in_schema=False)
 async def changes_feed(request: Req) -> Response[bytes]:
     async with worker(request).pool.acquire() as conn:
         result = await cq.list_changes(conn, page=1, per_page=FEED_SIZE)
-    body = atom_feed(result.items, base=public_base(request), authority=_authority(request))
+    base, authority = public_base(request), _authority(request)
+    body = atom_feed(result.items, base=base, authority=authority, urls=urls_of(request.app))
     return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 
@@ -146,8 +149,9 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return el
 
 
-def atom_feed(items: list[cq.Change], *, base: str, authority: str) -> bytes:
+def atom_feed(items: list[cq.Change], *, base: str, authority: str, urls: Urls) -> bytes:
     """Atom 1.0 built as a tree, so every name and reason is escaped by the serializer."""
+    log = base + urls("public.changes")
     # Unprefixed names under a declared default namespace: the plain Atom every reader expects.
     feed = ET.Element(
         "feed", {"xmlns": ATOM, "{http://www.w3.org/XML/1998/namespace}lang": "zh-CN"}
@@ -156,8 +160,9 @@ def atom_feed(items: list[cq.Change], *, base: str, authority: str) -> bytes:
     _sub(feed, "title", "长垣县证明事项清单变更记录")
     newest = max((c.recorded_at for c in items), default=clock.utc_now())
     _sub(feed, "updated", newest.isoformat())
-    _sub(feed, "link", rel="self", type="application/atom+xml", href=f"{base}/changes.atom")
-    _sub(feed, "link", rel="alternate", type="text/html", href=f"{base}/changes")
+    feed_url = base + urls("public.changes_feed")
+    _sub(feed, "link", rel="self", type="application/atom+xml", href=feed_url)
+    _sub(feed, "link", rel="alternate", type="text/html", href=log)
     author = _sub(feed, "author")
     _sub(author, "name", "长垣县证明事项清单")
     for c in items:
@@ -167,7 +172,7 @@ def atom_feed(items: list[cq.Change], *, base: str, authority: str) -> bytes:
         _sub(entry, "id", f"tag:{authority},{TAG_DATE}:{what}")
         _sub(entry, "title", c.title)
         _sub(entry, "updated", c.recorded_at.isoformat())
-        href = f"{base}/changes" if c.counts else f"{base}/certificates/{quote(c.code)}"
+        href = log if c.counts else base + urls("public.certificate", code=c.code)
         _sub(entry, "link", rel="alternate", type="text/html", href=href)
         _sub(entry, "category", term=c.change, label=c.change_label)
         _sub(entry, "summary", _summary(c), type="text")
@@ -190,7 +195,7 @@ def _summary(c: cq.Change) -> str:
 # ---- complaint statistics ------------------------------------------------------------------
 
 
-@get("/stats", name="transparency.stats", include_in_schema=False)
+@get("/stats", name="public.stats", include_in_schema=False)
 async def stats_page(request: Req) -> Response[bytes]:
     """Computed per request: it changes with every complaint, so the list cache does not fit."""
     async with worker(request).pool.acquire() as conn:
@@ -200,13 +205,14 @@ async def stats_page(request: Req) -> Response[bytes]:
         "public/stats.html",
         stats=stats,
         chart=trend_chart(stats.monthly),
-        json_url="/api/v1/stats",
+        json_url=url_for(request, "api.stats"),
     )
     return Response(html.encode(), media_type=MediaType.HTML, headers={"cache-control": "no-cache"})
 
 
 @get(
     "/api/v1/stats",
+    name="api.stats",
     summary="投诉举报办理统计（不含任何个人信息）",
     tags=["v1"],
     responses=error_responses(400, 503),
@@ -245,7 +251,7 @@ def csv_cells(row: sq.ComplaintRow) -> list[str]:
     ]
 
 
-@get("/stats/complaints.csv", name="transparency.csv", include_in_schema=False)
+@get("/stats/complaints.csv", name="public.stats_csv", include_in_schema=False)
 async def stats_csv(request: Req) -> Response[bytes]:
     """Anonymised open data: no description, place, matter, contact or disclosure choice."""
     async with worker(request).pool.acquire() as conn:

@@ -23,6 +23,7 @@ from registry.web import invalidation
 from registry.web import list_forms as lf
 from registry.web.staffpages import page, page_number, user_of
 from registry.web.state import worker
+from registry.web.urls import url_for
 
 Req = Request[Any, Any, Any]
 PAGE = 50
@@ -33,7 +34,7 @@ def list_changed(request: Req) -> None:
     invalidation.list_changed(worker(request))
 
 
-@get("/", opt={"policy": "supervisor"})
+@get("/", name="office.list", opt={"policy": "supervisor"})
 async def index(
     request: Req,
     q_: Annotated[str | None, QueryParameter(name="q")] = None,
@@ -106,12 +107,12 @@ async def _edit_page(
     )
 
 
-@get("/new", opt={"policy": "supervisor"})
+@get("/new", name="office.list_new", opt={"policy": "supervisor"})
 async def new_form(request: Req) -> Response[bytes]:
     return page(request, "staff/list/edit.html", **_form_context(cert=None, values={}))
 
 
-@get("/{code:str}", opt={"policy": "supervisor"})
+@get("/{code:str}", name="office.list_item", opt={"policy": "supervisor"})
 async def edit_form(
     request: Req, code: FromPath[str], status: FromQuery[str | None] = None
 ) -> Response[bytes]:
@@ -135,7 +136,7 @@ async def _submit(
     return found
 
 
-@post("/{code:str}", opt={"policy": "supervisor"})
+@post("/{code:str}", name="office.list_save", opt={"policy": "supervisor"})
 async def save(
     request: Req, code: FromPath[str], data: URLEncodedBody[dict[str, Any]]
 ) -> Response[Any]:
@@ -170,10 +171,10 @@ async def save(
         return await _edit_page(request, code, status=422, values=values, errors=errors)
     list_changed(request)
     msg = f"已保存：新版本自 {values['effective_from']} 起生效"
-    return Redirect(f"/staff/list/{code}?msg={msg}", status_code=303)
+    return Redirect(url_for(request, "office.list_item", {"msg": msg}, code=code), status_code=303)
 
 
-@post("/new", opt={"policy": "supervisor"})
+@post("/new", name="office.list_create", opt={"policy": "supervisor"})
 async def create(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[Any]:
     """A new item: the code is optional (the next free one is taken)."""
     user = user_of(request)
@@ -207,7 +208,8 @@ async def create(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response
             **_form_context(cert=None, values=values, errors=errors),
         )
     list_changed(request)
-    return Redirect(f"/staff/list/{code}?msg=已新增事项 {code}", status_code=303)
+    msg = f"已新增事项 {code}"
+    return Redirect(url_for(request, "office.list_item", {"msg": msg}, code=code), status_code=303)
 
 
 # ---- imports from the browser -------------------------------------------------------------
@@ -227,12 +229,12 @@ async def _import_page(request: Req, status: int = 200, error: str = "") -> Resp
     return page(request, "staff/list/import.html", status=status, error=error, batches=batches)
 
 
-@get("/import", opt={"policy": "supervisor"})
+@get("/import", name="office.import_form", opt={"policy": "supervisor"})
 async def import_form(request: Req) -> Response[bytes]:
     return await _import_page(request)
 
 
-@post("/import", opt={"policy": "supervisor"})
+@post("/import", name="office.import", opt={"policy": "supervisor"})
 async def upload(request: Req) -> Response[Any]:
     """Store the file and its dry-run; the preview page shows what applying would do. The
     file is read in a child process (sheetproc.py), so the site answers meanwhile."""
@@ -252,7 +254,7 @@ async def upload(request: Req) -> Response[Any]:
                 await iq.set_report(conn, batch_id, lf.describe(report))
     except transfer.TransferError as exc:
         return await _import_page(request, status=422, error=str(exc))
-    return Redirect(f"/staff/list/import/{batch_id}", status_code=303)
+    return Redirect(url_for(request, "office.import_batch", batch=batch_id), status_code=303)
 
 
 PREVIEW_PAGE = 100  # entries of each list (errors, added, changed) on one preview page
@@ -308,7 +310,7 @@ async def _preview_page(
     )
 
 
-@get("/import/{batch:str}", opt={"policy": "supervisor"})
+@get("/import/{batch:str}", name="office.import_batch", opt={"policy": "supervisor"})
 async def preview(
     request: Req,
     batch: FromPath[str],
@@ -317,7 +319,7 @@ async def preview(
     return await _preview_page(request, batch, page_no=page_no)
 
 
-@post("/import/{batch:str}/apply", opt={"policy": "supervisor"})
+@post("/import/{batch:str}/apply", name="office.import_apply", opt={"policy": "supervisor"})
 async def apply_batch(
     request: Req, batch: FromPath[str], data: URLEncodedBody[dict[str, Any]]
 ) -> Response[Any]:
@@ -366,7 +368,8 @@ async def apply_batch(
         )
     list_changed(request)
     msg = f"已导入：新增 {len(report.added)} 项，变更 {len(report.changed)} 项"
-    return Redirect(f"/staff/list/import/{batch}?msg={msg}", status_code=303)
+    url = url_for(request, "office.import_batch", {"msg": msg}, batch=batch)
+    return Redirect(url, status_code=303)
 
 
 router = Router(

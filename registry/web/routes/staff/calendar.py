@@ -17,6 +17,7 @@ from registry.infra import audit, clock
 from registry.web import inputguard, invalidation
 from registry.web.staffpages import page, user_of
 from registry.web.state import worker
+from registry.web.urls import url_for
 from registry.workflow import workdays
 from registry.workflow.queries import deadlines as q
 
@@ -66,14 +67,18 @@ def _months(days: list[tuple[dt.date, workdays.Day]]) -> list[list[list[Any]]]:
     return months
 
 
-@get("/calendar", opt={"policy": "supervisor"})
+@get("/calendar", name="office.calendar", opt={"policy": "supervisor"})
 async def calendar(request: Req, year: FromQuery[int | None] = None) -> Response[bytes]:
     return await _render(
         request, year if year is not None and year in YEARS else clock.today().year
     )
 
 
-@post("/calendar", opt={"policy": "supervisor", inputguard.RESHOWS_FORM: True})
+@post(
+    "/calendar",
+    name="office.calendar_save",
+    opt={"policy": "supervisor", inputguard.RESHOWS_FORM: True},
+)
 async def calendar_set(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[Any]:
     """One day corrected (a local holiday, a late 调休 notice); running deadlines recounted."""
     values = {k: str(v).strip() for k, v in data.items()}
@@ -111,10 +116,14 @@ async def calendar_set(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Re
             public_url=worker(request).settings.public_url,
         )
     _calendar_changed(request)
-    return Redirect(f"/staff/calendar?year={day.year}&msg={_saved(moved)}", status_code=303)
+    return Redirect(_back(request, day.year, moved), status_code=303)
 
 
-@post("/calendar/notice", opt={"policy": "supervisor", inputguard.RESHOWS_FORM: True})
+@post(
+    "/calendar/notice",
+    name="office.calendar_notice",
+    opt={"policy": "supervisor", inputguard.RESHOWS_FORM: True},
+)
 async def calendar_notice(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[Any]:
     """A whole year's official notice: its holidays and 调休 working days; every other day of
     the year is Monday to Friday. Replaces the computed holidays and recounts deadlines."""
@@ -143,11 +152,13 @@ async def calendar_notice(request: Req, data: URLEncodedBody[dict[str, Any]]) ->
             actor=user_of(request).username, public_url=worker(request).settings.public_url,
         )  # fmt: skip
     _calendar_changed(request)
-    return Redirect(f"/staff/calendar?year={year}&msg={_saved(moved)}", status_code=303)
+    return Redirect(_back(request, year, moved), status_code=303)
 
 
-def _saved(moved: list[str]) -> str:
-    return f"已保存，{len(moved)} 件投诉的期限随之调整" if moved else "已保存"
+def _back(request: Req, year: int, moved: list[str]) -> str:
+    """Post/Redirect/Get: the year's calendar again, saying how many deadlines moved."""
+    msg = f"已保存，{len(moved)} 件投诉的期限随之调整" if moved else "已保存"
+    return url_for(request, "office.calendar", {"year": year, "msg": msg})
 
 
 def _calendar_changed(request: Req) -> None:

@@ -14,12 +14,13 @@ from registry.accounts.queries import office as q
 from registry.infra import audit
 from registry.web.staffpages import page, page_number, user_of
 from registry.web.state import worker
+from registry.web.urls import url_for
 
 Req = Request[Any, Any, Any]
 PAGE = 100
 
 
-@get("/audit", opt={"policy": "audit"})
+@get("/audit", name="office.audit", opt={"policy": "audit"})
 async def audit_log(
     request: Req, action: FromQuery[str | None] = None, page_no: FromQuery[int] = 1
 ) -> Response[bytes]:
@@ -42,18 +43,18 @@ async def audit_log(
     )
 
 
-@get("/users", opt={"policy": "admin"})
+@get("/users", name="office.users", opt={"policy": "admin"})
 async def user_list(request: Req) -> Response[bytes]:
     async with worker(request).pool.acquire() as conn:
         accounts = await q.users_with_state(conn)
     return page(request, "staff/office/users.html", accounts=accounts, roles=ROLE_LABELS)
 
 
-@post("/users/{user_id:int}/{change:str}", opt={"policy": "admin"})
+@post("/users/{user_id:int}/{change:str}", name="office.user_change", opt={"policy": "admin"})
 async def user_change(request: Req, user_id: FromPath[int], change: FromPath[str]) -> Response[Any]:
     """Deactivate, reactivate or unlock an account; new accounts come from `registry user add`."""
     if change not in ("deactivate", "activate", "unlock"):
-        return Redirect("/staff/users?msg=未知操作", status_code=303)
+        return Redirect(url_for(request, "office.users", {"msg": "未知操作"}), status_code=303)
     admin = user_of(request)
     async with worker(request).pool.acquire() as conn, conn.transaction():
         name = await q.change_user(conn, user_id, change)
@@ -63,7 +64,7 @@ async def user_change(request: Req, user_id: FromPath[int], change: FromPath[str
             )
             if change == "deactivate":
                 await q.end_sessions_of(conn, user_id)
-    return Redirect("/staff/users?msg=已保存", status_code=303)
+    return Redirect(url_for(request, "office.users", {"msg": "已保存"}), status_code=303)
 
 
 router = Router(

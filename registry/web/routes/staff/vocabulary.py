@@ -31,6 +31,7 @@ from registry.infra.errorshape import FieldError
 from registry.web import inputguard, invalidation
 from registry.web.staffpages import page, page_number, user_of
 from registry.web.state import worker
+from registry.web.urls import url_for
 
 Req = Request[Any, Any, Any]
 PAGE = 50
@@ -163,6 +164,7 @@ class Section:
 
     entity: vq.Entity[Any]
     path: str  # /staff/vocabulary
+    name: str  # office.thesaurus: the index's route name, the prefix of its entries' names
     templates: str  # staff/vocabulary
     labels: dict[str, str]
     fields: tuple[str, ...]  # the form's fields, the reason last
@@ -215,14 +217,19 @@ async def entry_page(
     )
 
 
+def saved(request: Req, s: Section, key: str, msg: str) -> Redirect:
+    """Post/Redirect/Get: the entry's page, with what was done."""
+    return Redirect(url_for(request, f"{s.name}.entry", {"msg": msg}, key=key), status_code=303)
+
+
 def entry_routes(s: Section) -> list[Any]:
     """The new / add / entry / save / retire handlers of a section."""
 
-    @get("/new", opt=SHOW)
+    @get("/new", name=f"{s.name}.new", opt=SHOW)
     async def new_form(request: Req) -> Response[bytes]:
         return page(request, f"{s.templates}/edit.html", **context(s.labels, [], values=s.blank))
 
-    @post("/new", opt=FORM)
+    @post("/new", name=f"{s.name}.create", opt=FORM)
     async def create(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[Any]:
         values = read_form(data, s.fields)
         entry, errors = s.read(values)
@@ -240,13 +247,13 @@ def entry_routes(s: Section) -> list[Any]:
             ctx = context(s.labels, errors, values=values)
             return page(request, f"{s.templates}/edit.html", status=422, **ctx)
         vocabulary_changed(request)
-        return Redirect(f"{s.path}/{key}?msg=已新增 {key}", status_code=303)
+        return saved(request, s, key, f"已新增 {key}")
 
-    @get("/{key:str}", opt=SHOW)
+    @get("/{key:str}", name=f"{s.name}.entry", opt=SHOW)
     async def show(request: Req, key: FromPath[str]) -> Response[bytes]:
         return await entry_page(request, s, key)
 
-    @post("/{key:str}", opt=FORM)
+    @post("/{key:str}", name=f"{s.name}.save", opt=FORM)
     async def save(
         request: Req, key: FromPath[str], data: URLEncodedBody[dict[str, Any]]
     ) -> Response[Any]:
@@ -271,9 +278,9 @@ def entry_routes(s: Section) -> list[Any]:
         if errors:
             return await entry_page(request, s, key, status=422, values=values, errors=errors)
         vocabulary_changed(request)
-        return Redirect(f"{s.path}/{key}?msg=已保存为新版本", status_code=303)
+        return saved(request, s, key, "已保存为新版本")
 
-    @post("/{key:str}/retire", opt=FORM)
+    @post("/{key:str}/retire", name=f"{s.name}.retire", opt=FORM)
     async def retire(
         request: Req, key: FromPath[str], data: URLEncodedBody[dict[str, Any]]
     ) -> Response[Any]:
@@ -294,7 +301,7 @@ def entry_routes(s: Section) -> list[Any]:
         except vq.Stale:
             return await entry_page(request, s, key, status=409, message=STALE)
         vocabulary_changed(request)
-        return Redirect(f"{s.path}/{key}?msg=已停用", status_code=303)
+        return saved(request, s, key, "已停用")
 
     return [new_form, create, show, save, retire]
 
@@ -304,6 +311,7 @@ def entry_routes(s: Section) -> list[Any]:
 THESAURUS = Section(
     entity=vq.TERMS,
     path="/staff/vocabulary",
+    name="office.thesaurus",
     templates="staff/vocabulary",
     labels=TERM_LABELS,
     fields=("kind", "phrases", "targets", "domain", "note", "reason"),
@@ -314,6 +322,7 @@ THESAURUS = Section(
 LICENCES = Section(
     entity=vq.LICENCES,
     path="/staff/licences",
+    name="office.licences",
     templates="staff/licences",
     labels=LICENCE_LABELS,
     fields=("name", "aliases", "issuer", "rule", "legal_basis", "reason"),
@@ -323,7 +332,7 @@ LICENCES = Section(
 )
 
 
-@get("/", opt=SHOW)
+@get("/", name=THESAURUS.name, opt=SHOW)
 async def terms(
     request: Req,
     q_: Annotated[str | None, QueryParameter(name="q")] = None,
@@ -358,7 +367,7 @@ async def terms(
     )
 
 
-@get("/", opt=SHOW)
+@get("/", name=LICENCES.name, opt=SHOW)
 async def licences(
     request: Req,
     q_: Annotated[str | None, QueryParameter(name="q")] = None,

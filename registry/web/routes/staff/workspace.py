@@ -24,6 +24,7 @@ from registry.web.client import client_address
 from registry.web.rendering import csrf_cookie
 from registry.web.staffpages import page, page_number, user_of
 from registry.web.state import worker
+from registry.web.urls import url_for
 
 Req = Request[Any, Any, Any]
 PAGE = 50
@@ -46,7 +47,7 @@ def session_cookie(request: Req, value: str, max_age: int | None) -> Cookie:
     )
 
 
-@get("/login", opt={"policy": "public"})
+@get("/login", name="staff.login_form", opt={"policy": "public"})
 async def login_form(
     request: Req, next_: Annotated[str | None, QueryParameter(name="next")] = None
 ) -> Response[bytes]:
@@ -69,7 +70,7 @@ LOGIN_REFUSED = {
 }
 
 
-@post("/login", opt={"policy": "public"})
+@post("/login", name="staff.login", opt={"policy": "public"})
 async def login(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[Any]:
     username = str(data.get("username", ""))[:40].strip()
     password = str(data.get("password", ""))[:200]
@@ -119,20 +120,22 @@ async def login(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[
     )
 
 
-@post("/logout", opt={"policy": "staff"})
+@post("/logout", name="staff.logout", opt={"policy": "staff"})
 async def logout(request: Req) -> Response[Any]:
     async with worker(request).pool.acquire() as conn:
         await auth.end_session(conn, request.cookies.get(auth.COOKIE))
-    return Redirect("/staff/login", status_code=303, cookies=[session_cookie(request, "", 0)])
+    login_page = url_for(request, "staff.login_form")
+    return Redirect(login_page, status_code=303, cookies=[session_cookie(request, "", 0)])
 
 
-@get("/", opt={"policy": "staff"})
+@get("/", name="staff.home", opt={"policy": "staff"})
 async def home(request: Req) -> Response[Any]:
     user = user_of(request)
-    return Redirect("/staff/users" if user.role is Role.ADMIN else "/staff/complaints")
+    start = "office.users" if user.role is Role.ADMIN else "staff.complaints"
+    return Redirect(url_for(request, start))
 
 
-@get("/complaints", opt={"policy": "complaints"})
+@get("/complaints", name="staff.complaints", opt={"policy": "complaints"})
 async def queue(
     request: Req,
     status: FromQuery[str | None] = None,
@@ -195,13 +198,14 @@ async def _detail(request: Req, complaint_id: int, **extra: Any) -> Response[byt
     )
 
 
-@get("/complaints/{complaint_id:int}", opt={"policy": "complaints"})
+@get("/complaints/{complaint_id:int}", name="staff.complaint", opt={"policy": "complaints"})
 async def detail(request: Req, complaint_id: FromPath[int]) -> Response[bytes]:
     return await _detail(request, complaint_id)
 
 
 @post(
     "/complaints/{complaint_id:int}/{action:str}",
+    name="staff.complaint_move",
     opt={"policy": "complaints", inputguard.RESHOWS_FORM: True},
 )
 async def act(
@@ -253,11 +257,13 @@ async def act(
             errors=exc.errors,
             error="；".join(e.message for e in exc.errors),
         )
-    return Redirect(f"/staff/complaints/{complaint_id}?msg=已保存", status_code=303)
+    url = url_for(request, "staff.complaint", {"msg": "已保存"}, complaint_id=complaint_id)
+    return Redirect(url, status_code=303)
 
 
 @post(
     "/complaints/{complaint_id:int}/reveal",
+    name="staff.complaint_reveal",
     opt={"policy": "supervisor", inputguard.RESHOWS_FORM: True},
 )
 async def reveal(
