@@ -8,6 +8,7 @@ import email
 import email.policy
 import logging
 
+import asyncpg
 import pytest
 
 from registry.infra import migrate, outbox
@@ -73,13 +74,19 @@ async def test_two_senders_never_send_the_same_message_and_hold_no_lock_while_se
     locked: list[int] = []
 
     async def lock_it(message: outbox.Outgoing) -> None:
-        # Another session (staff, housekeeping) must not wait on a row while mail is sent.
+        # Another session (staff, housekeeping) must not wait on a row while mail is sent. A
+        # sender holding the row's lock during send would block this probe (it runs inside the
+        # send) until lock_timeout; the other sender's claim statement may hold it for a few
+        # milliseconds (a row rechecked under FOR UPDATE SKIP LOCKED), which is not "while
+        # sending", so the probe waits up to a second rather than failing at once (NOWAIT).
         async with probing:
             try:
-                await probe.execute(
-                    "SELECT id FROM outbox WHERE id = $1 FOR UPDATE NOWAIT", message.outbox_id
-                )
-            except Exception:
+                async with probe.transaction():
+                    await probe.execute("SET LOCAL lock_timeout = '1s'")
+                    await probe.execute(
+                        "SELECT id FROM outbox WHERE id = $1 FOR UPDATE", message.outbox_id
+                    )
+            except asyncpg.LockNotAvailableError:
                 locked.append(message.outbox_id)
 
     one = Transport(delay=0.01, probe=lock_it)
