@@ -170,11 +170,7 @@ async def anonymised_complaints(conn: asyncpg.Connection) -> list[ComplaintRow]:
                c.status, c.closed_at::date AS closed_on, c.closed_on_time, c.satisfaction
         FROM complaints c
         LEFT JOIN departments d ON d.code = c.department_code
-        LEFT JOIN LATERAL (
-            SELECT name FROM certificate_versions
-            WHERE code = c.certificate_code AND superseded_at IS NULL
-            ORDER BY valid_from DESC LIMIT 1
-        ) v ON true
+        LEFT JOIN versions_in_force('infinity') v ON v.code = c.certificate_code
         ORDER BY c.submitted_at, c.id
         """,
         OTHER_DEPARTMENT,
