@@ -17,6 +17,8 @@ import msgspec
 from registry.checker.decide import Verdict, VerdictKind
 from registry.complaints import events
 from registry.complaints.models import (
+    ACCEPT_DAYS,
+    REPLY_DAYS,
     Classification,
     ComplaintIn,
     ComplaintPublic,
@@ -36,8 +38,6 @@ from registry.infra.textclean import is_clean
 from registry.workflow.workdays import Overrides, add_workdays
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
-ACCEPT_DAYS = 1
-REPLY_DAYS = 15
 # References are random within the day: 32^5 ≈ 33.5 million. A draw that is already taken
 # (likely once a day holds some thousands) is simply drawn again.
 REFERENCE_ATTEMPTS = 8

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
-from registry.complaints.cases import ACCEPT_DAYS, REPLY_DAYS
+from registry.complaints.models import ACCEPT_DAYS, REPLY_DAYS
 from registry.complaints.queries import complaints as cq
 from registry.infra import audit, clock, outbox
 from registry.workflow.queries import deadlines as q

@@ -10,6 +10,10 @@ import msgspec
 
 from registry.infra.i18n import N_
 
+# Working days the office has to accept a complaint and to reply to it (design §2).
+ACCEPT_DAYS = 1
+REPLY_DAYS = 15
+
 
 class ComplaintStatus(StrEnum):
     SUBMITTED = "submitted"
@@ -171,7 +175,7 @@ class ComplaintPublic(msgspec.Struct, kw_only=True):
     deadline_provisional: bool = False
     # Why reply_due is what it is: counted deadline_days working days after deadline_from.
     deadline_reason: DeadlineReason = DeadlineReason.FILED
-    deadline_days: int = 15
+    deadline_days: int = REPLY_DAYS
     deadline_from: dt.date | None = None
     extension_reason: str = ""  # the current deadline's extension; cleared by a reopen
     reopened: bool = False

@@ -18,9 +18,8 @@ import msgspec
 
 from registry.accounts.models import Role, StaffUser
 from registry.catalogue.queries import departments as dq
-from registry.complaints.cases import REPLY_DAYS
 from registry.complaints.events import FINDINGS, SATISFACTION
-from registry.complaints.models import ComplaintStatus, DeadlineReason, SatisfactionBy
+from registry.complaints.models import REPLY_DAYS, ComplaintStatus, DeadlineReason, SatisfactionBy
 from registry.complaints.queries import complaint_steps as steps
 from registry.complaints.queries import complaints as q
 from registry.complaints.queries.complaint_steps import Changes
