@@ -24,6 +24,12 @@ def with_query(path: str, query: Query | None) -> str:
 
 
 PARAM = re.compile(r"\{(\w+):\w+\}")  # {code:str} in a Litestar path
+PLAIN = re.compile(r"[A-Za-z0-9._~-]*")  # what quote() leaves as it is: most codes and ids
+
+
+def _quoted(value: Any) -> str:
+    text = value if isinstance(value, str) else str(value)
+    return text if PLAIN.fullmatch(text) else quote(text, safe="")
 
 
 class Urls:
@@ -34,15 +40,15 @@ class Urls:
 
     def __init__(self, app: Litestar) -> None:
         self.app = app
-        self.shapes: dict[tuple[str, frozenset[str]], str] = {}
+        self.shapes: dict[tuple[str, ...], str] = {}
 
     def __call__(self, name: str, /, query: Query | None = None, **params: Any) -> str:
-        key = (name, frozenset(params))
-        shape = self.shapes.get(key) or self.shapes.setdefault(key, self._shape(*key))
-        path = shape.format_map({k: quote(str(v), safe="") for k, v in params.items()})
+        key = (name, *params)  # a call site passes its parameters in one order
+        shape = self.shapes.get(key) or self.shapes.setdefault(key, self._shape(name, set(params)))
+        path = shape.format_map({k: _quoted(v) for k, v in params.items()}) if params else shape
         return with_query(path, query) if query else path
 
-    def _shape(self, name: str, given: frozenset[str]) -> str:
+    def _shape(self, name: str, given: set[str]) -> str:
         index = self.app.get_handler_index_by_name(name)
         if index is None:
             raise NoRouteMatchFoundException(f"no route is named {name}")
