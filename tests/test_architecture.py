@@ -168,3 +168,13 @@ def test_the_sql_rule_catches_a_query_importing_the_rules(copy: Path) -> None:
     add_import(copy, "complaints/queries/stats.py", "from registry.complaints import cases as _c")
     result = sql_rule(copy)
     assert result["wrong"] == ["registry.complaints.queries.stats -> registry.complaints.cases"]
+
+
+def test_no_module_is_over_400_lines() -> None:
+    """Small modules (design §5): a newcomer reads one file for one feature."""
+    sizes = {
+        str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines())
+        for p in (ROOT / "registry").rglob("*.py")
+    }
+    assert len(sizes) > 50
+    assert {p: n for p, n in sizes.items() if n > 400} == {}

@@ -6,7 +6,6 @@ audit row); this worker's checker indexes are dropped at once, the other workers
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -23,8 +22,6 @@ from registry.catalogue.vocab import (
     LICENCE_HEADERS,
     TERM_HEADERS,
     TERM_KIND_LABELS,
-    Licence,
-    Term,
     TermKind,
 )
 from registry.infra.errorshape import FieldError
@@ -32,16 +29,12 @@ from registry.web import inputguard, invalidation
 from registry.web.staffpages import page, page_number, user_of
 from registry.web.state import worker
 from registry.web.urls import url_for
+from registry.web.vocabulary_forms import read_form, read_licence, read_term
 
 Req = Request[Any, Any, Any]
 PAGE = 50
 SHOW = {"policy": "supervisor"}
 FORM = {"policy": "supervisor", inputguard.RESHOWS_FORM: True}
-PHRASE_MAX = 30  # an everyday phrase, a licence's name or alias: what people type
-TARGET_MAX = 100  # an official wording (a matter, a certificate's name)
-MAX_ENTRIES = 50  # phrases, targets or aliases in one entry
-LIMITS = {"domain": 50, "note": 500, "issuer": 200, "rule": 1000, "legal_basis": 500}
-SEPARATORS = re.compile(r"[\r\n；;、]+")
 REASON_REQUIRED = "请填写变更理由（为什么增加、修改或停用这一条，记入审计日志）"
 UNCHANGED = "与现行版本相同：没有需要保存的变更"
 STALE = "这一条刚被其他人修改或停用过。下面是最新内容，请核对后重新填写并提交。"
@@ -53,66 +46,6 @@ SOURCE_WORDS = {"shipped": "系统默认", "office": "办公室"}
 def vocabulary_changed(request: Req) -> None:
     """This worker's caches now; the other workers hear the NOTIFY (registry.infra.invalidation)."""
     invalidation.list_changed(worker(request))
-
-
-def read_form(data: Mapping[str, Any], fields: Iterable[str]) -> dict[str, str]:
-    """The submitted text of each field, trimmed and bounded."""
-    return {f: str(data.get(f, "") or "").strip()[: LIMITS.get(f, 4000)] for f in fields}
-
-
-def split(text: str) -> tuple[str, ...]:
-    """One per line (or separated by 、；;), spaces collapsed, repeats dropped."""
-    parts = (" ".join(p.split()) for p in SEPARATORS.split(text))
-    return tuple(dict.fromkeys(p for p in parts if p))
-
-
-def check_words(
-    field: str, label: str, words: tuple[str, ...], longest: int, *, required: bool = True
-) -> list[FieldError]:
-    if not words:
-        return [FieldError(field, f"请填写{label}")] if required else []
-    errors = [
-        FieldError(field, f"“{w[:40]}”太长：每个{label}最多 {longest} 个字") for w in words
-        if len(w) > longest
-    ]  # fmt: skip
-    if len(words) > MAX_ENTRIES:
-        errors.append(FieldError(field, f"{label}最多 {MAX_ENTRIES} 个：请拆成几条"))
-    return errors
-
-
-def read_term(values: Mapping[str, str]) -> tuple[Term, list[FieldError]]:
-    errors = []
-    kind = values.get("kind", "")
-    if kind not in set(TermKind):
-        errors.append(FieldError("kind", "请选择类别"))
-    phrases, targets = split(values.get("phrases", "")), split(values.get("targets", ""))
-    errors += check_words("phrases", "说法", phrases, PHRASE_MAX)
-    errors += check_words("targets", "规范用语", targets, TARGET_MAX)
-    term = Term(
-        key="",
-        kind=TermKind(kind) if kind in set(TermKind) else TermKind.MATTER,
-        phrases=phrases,
-        targets=targets,
-        domain=" ".join(values.get("domain", "").split()),
-        note=values.get("note", ""),
-    )
-    return term, errors
-
-
-def read_licence(values: Mapping[str, str]) -> tuple[Licence, list[FieldError]]:
-    name = " ".join(values.get("name", "").split())
-    aliases = tuple(a for a in split(values.get("aliases", "")) if a != name)
-    errors = check_words("name", "证照名称", (name,) if name else (), PHRASE_MAX)
-    errors += check_words("aliases", "别名", aliases, PHRASE_MAX, required=False)
-    licence = Licence(
-        key="",
-        name=name,
-        aliases=aliases,
-        issuer=" ".join(values.get("issuer", "").split()),
-        rule=values.get("rule", ""),
-        legal_basis=values.get("legal_basis", ""),
-    )
-    return licence, errors
 
 
 def change_errors(request: Req, values: Mapping[str, str]) -> list[FieldError]:
