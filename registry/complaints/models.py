@@ -32,6 +32,10 @@ COMPLAINT_STATUS_LABELS = {
     ComplaintStatus.REPLIED: N_("部门已反馈"),
     ComplaintStatus.CLOSED: N_("已办结"),
 }
+# Which deadline runs in which state (the queue's 超期 filter and badges read these, not a list
+# of their own): acceptance until the office accepts, then the reply.
+ACCEPT_RUNS = (ComplaintStatus.SUBMITTED,)
+REPLY_RUNS = (ComplaintStatus.ACCEPTED, ComplaintStatus.ASSIGNED)
 
 
 class Classification(StrEnum):

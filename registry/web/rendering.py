@@ -13,7 +13,12 @@ from litestar.types import Message, Scope
 
 from registry.catalogue.models import STATUS_LABELS, Status
 from registry.complaints.cases import deadline_basis
-from registry.complaints.models import CLASSIFICATION_LABELS, COMPLAINT_STATUS_LABELS
+from registry.complaints.models import (
+    ACCEPT_RUNS,
+    CLASSIFICATION_LABELS,
+    COMPLAINT_STATUS_LABELS,
+    REPLY_RUNS,
+)
 from registry.infra import clock
 from registry.web.state import worker
 from registry.web.urls import urls_of, with_query
@@ -95,6 +100,8 @@ def make_environment(directory: Path) -> Environment:
         Status=Status,
         STATUS_LABELS=STATUS_LABELS,
         COMPLAINT_STATUS_LABELS=COMPLAINT_STATUS_LABELS,
+        ACCEPT_RUNS=ACCEPT_RUNS,
+        OPEN_STATUSES=ACCEPT_RUNS + REPLY_RUNS,
         CLASSIFICATION_LABELS=CLASSIFICATION_LABELS,
     )
     env.filters["pct"] = lambda x: f"{x * 100:.1f}"

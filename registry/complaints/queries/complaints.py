@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 import asyncpg
 import msgspec
 
-from registry.complaints.models import NewComplaint, StoredEvent
+from registry.complaints.models import ACCEPT_RUNS, REPLY_RUNS, NewComplaint, StoredEvent
 from registry.infra.db import many
 from registry.infra.namedsql import NamedSQL
 from registry.infra.queries.ratelimits import HIT
@@ -287,8 +287,8 @@ async def queue(
           AND ($2::text IS NULL OR c.status = $2)
           AND ($3::text IS NULL OR c.department_code = $3 OR c.assigned_department = $3)
           AND ($4::text IS NULL OR c.classification = $4)
-          AND ($5::date IS NULL OR (c.status = 'submitted' AND c.accept_due < $5)
-               OR (c.status IN ('accepted', 'assigned') AND c.reply_due < $5))
+          AND ($5::date IS NULL OR (c.status = ANY($8::text[]) AND c.accept_due < $5)
+               OR (c.status = ANY($9::text[]) AND c.reply_due < $5))
         ORDER BY c.submitted_at DESC, c.id DESC
         LIMIT $6 OFFSET $7
         """,
@@ -299,6 +299,8 @@ async def queue(
         overdue_on,
         limit,
         offset,
+        list(ACCEPT_RUNS),
+        list(REPLY_RUNS),
     )
     return list(rows), (rows[0]["total"] if rows else 0)
 
