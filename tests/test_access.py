@@ -137,6 +137,7 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ("GET", "/stats"): Cell("public", 200),
     ("GET", "/stats/complaints.csv"): Cell("public", 200),
     ("GET", "/static/{file_path:path}"): Cell("public", 200),
+    ("GET", "/lang"): Cell("public", (303, "/")),  # the language switch, back to ?next=
     # The public API and its schema.
     ("GET", "/api/v1/summary"): Cell("public", 200),
     ("GET", "/api/v1/certificates"): Cell("public", 200),

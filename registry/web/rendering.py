@@ -20,6 +20,7 @@ from registry.complaints.models import (
     REPLY_RUNS,
 )
 from registry.infra import clock
+from registry.web import language
 from registry.web.state import worker
 from registry.web.urls import urls_of, with_query
 from registry.workflow.workdays import SOURCE_LABELS
@@ -95,7 +96,13 @@ def make_environment(directory: Path) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        extensions=["jinja2.ext.i18n"],
     )
+    # {% trans %} and _() speak the language of the page being rendered (language.speaking).
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        language.gettext, language.ngettext, newstyle=True
+    )
+    env.filters["zh"] = language.list_text  # list data in Traditional characters for 繁體
     env.globals.update(
         Status=Status,
         STATUS_LABELS=STATUS_LABELS,
@@ -120,4 +127,10 @@ def render_page(request: Request[Any, Any, Any], template: str, **context: Any) 
         env.globals["url_for"] = urls
     context.setdefault("request", request)
     context.setdefault("today", clock.today())
-    return env.get_template(template).render(**context)
+    lang = language.language_of(request)
+    context.setdefault("lang", lang)
+    context.setdefault("html_lang", language.HTML_LANG[lang])
+    context.setdefault("languages", language.SWITCH)
+    with language.speaking(lang) as translations:
+        context.setdefault("translations", translations)
+        return env.get_template(template).render(**context)

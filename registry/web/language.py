@@ -1,0 +1,96 @@
+"""The reader's language: chosen with the header's switch (/lang, a cookie), else guessed from
+Accept-Language; and the gettext the templates' {% trans %} and _() call while a page renders."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any
+
+from litestar import Request
+
+from registry.infra.i18n import (
+    CHINESE,
+    ENGLISH,
+    LANGUAGES,
+    SIMPLIFIED,
+    TRADITIONAL,
+    Translations,
+    language_tag,
+    traditional,
+    translations_for,
+)
+
+COOKIE = "lang"
+COOKIE_AGE = 365 * 24 * 3600
+# <html lang> and hreflang for each language, and how the switch names it (in itself).
+HTML_LANG = {SIMPLIFIED: "zh-CN", TRADITIONAL: "zh-TW", ENGLISH: "en"}
+SWITCH_LABELS = {SIMPLIFIED: "简体", TRADITIONAL: "繁體", ENGLISH: "English"}
+# The header's switch: (language, its name, its tag), in this order.
+SWITCH = tuple((code, SWITCH_LABELS[code], HTML_LANG[code]) for code in LANGUAGES)
+
+_current: ContextVar[str] = ContextVar("language", default=SIMPLIFIED)
+
+
+def from_accept_language(header: str) -> str:
+    """The first language of the header (by q) that the site speaks; 简体 otherwise."""
+    weighted: list[tuple[float, int, str]] = []
+    for i, part in enumerate(header.split(",")[:20]):
+        name, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            with contextlib.suppress(ValueError):
+                q = float(params.strip()[2:])
+        if name and q > 0:
+            weighted.append((-q, i, name.strip()))
+    for _q, _i, name in sorted(weighted):
+        lowered = name.lower()
+        if lowered.startswith(("zh", "en")):
+            return language_tag(name)
+    return SIMPLIFIED
+
+
+def local_path(target: str | None) -> str:
+    """Where the switch goes back to: a local path with its query, else "/" (never another
+    site, a scheme, a protocol-relative or backslashed path)."""
+    if not target or len(target) > 2000 or not target.startswith("/"):
+        return "/"
+    if target.startswith("//") or "\\" in target or any(ord(c) < 32 for c in target):
+        return "/"
+    return target
+
+
+def language_of(request: Request[Any, Any, Any]) -> str:
+    chosen = request.cookies.get(COOKIE, "")
+    if chosen in LANGUAGES:
+        return chosen
+    return from_accept_language(request.headers.get("accept-language", ""))
+
+
+@contextlib.contextmanager
+def speaking(language: str) -> Iterator[Translations]:
+    """While a page renders: the templates' gettext speaks `language`."""
+    token = _current.set(language)
+    try:
+        yield translations_for(language)
+    finally:
+        _current.reset(token)
+
+
+def gettext(message: str) -> str:
+    return translations_for(_current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations_for(_current.get()).ngettext(singular, plural, n)
+
+
+def list_text(text: Any) -> Any:
+    """The `zh` filter: list data as stored (简体), in Traditional characters for 繁體 readers."""
+    if _current.get() == TRADITIONAL and isinstance(text, str) and text:
+        return type(text)(traditional(text))  # Markup stays Markup
+    return text
+
+
+__all__ = ["CHINESE", "HTML_LANG", "SWITCH_LABELS", "language_of", "speaking"]

@@ -1,0 +1,82 @@
+"""Keep the translation catalogues in step with the code and the templates.
+
+    uv run python scripts/update_catalogues.py
+
+1. extracts every marked string (babel.cfg: N_/Nn_/gettext in registry/, {% trans %} and _()
+   in templates/) into registry/locale/messages.pot;
+2. updates registry/locale/{zh_Hant,en}/LC_MESSAGES/messages.po from it (new msgids added,
+   vanished ones dropped, translations kept);
+3. fills every empty 繁體 msgstr by converting its msgid with OpenCC (s2twp). A msgstr that is
+   already there is kept as it is, so hand corrections survive the next run.
+
+English msgstrs are written by hand in en/LC_MESSAGES/messages.po; an empty one shows the
+Chinese msgid (tests/test_i18n.py says which pages must be complete). The .po files are loaded
+at start (registry/infra/i18n.py); no compiled .mo files are kept."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import opencc
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALE = ROOT / "registry" / "locale"
+POT = LOCALE / "messages.pot"
+KEYWORDS = ["-k", "N_", "-k", "Nn_:1,2"]
+s2t = opencc.OpenCC("s2twp")
+
+
+def extract() -> Catalog:
+    command = [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg"]
+    command += [*KEYWORDS, "--no-location", "--omit-header", "--sort-output"]
+    command += ["-o", str(POT), "registry", "templates"]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    with POT.open("rb") as f:
+        return read_po(f)
+
+
+def traditional(message: str | tuple[str, ...]) -> str | tuple[str, ...]:
+    if isinstance(message, tuple):
+        return tuple(s2t.convert(m) for m in message)
+    return s2t.convert(message)
+
+
+def update(template: Catalog, folder: str, fill: bool) -> int:
+    path = LOCALE / folder / "LC_MESSAGES" / "messages.po"
+    if path.exists():
+        with path.open("rb") as f:
+            catalogue = read_po(f, locale=folder)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        catalogue = Catalog(locale=folder, project="registry", charset="utf-8")
+    catalogue.update(template, no_fuzzy_matching=True)
+    catalogue.obsolete.clear()
+    filled = 0
+    for message in catalogue:
+        if not message.id:
+            continue
+        message.flags.discard("fuzzy")
+        empty = not message.string or (
+            isinstance(message.string, tuple) and not all(message.string)
+        )
+        if fill and empty:
+            message.string = traditional(message.id)
+            filled += 1
+    with path.open("wb") as f:
+        write_po(f, catalogue, width=0, omit_header=False, no_location=True, sort_output=True)
+    return filled
+
+
+def main() -> None:
+    template = extract()
+    print(f"{len(template)} msgids")
+    print(f"zh_Hant: {update(template, 'zh_Hant', fill=True)} filled by OpenCC")
+    update(template, "en", fill=False)
+
+
+if __name__ == "__main__":
+    main()
