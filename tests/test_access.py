@@ -133,6 +133,9 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ("GET", "/downloads/{filename:str}"): Cell("public", 200),
     ("GET", "/changes"): Cell("public", 200),
     ("GET", "/about/list"): Cell("public", 200),
+    ("GET", "/certificates/{code:str}/card"): Cell("public", 200),  # 窗口出示卡
+    ("GET", "/check/print"): Cell("public", 200, query="?name=良民证"),
+    ("GET", "/poster"): Cell("public", 200, query="?size=a3"),
     ("GET", "/changes.atom"): Cell("public", 200),
     ("GET", "/stats"): Cell("public", 200),
     ("GET", "/stats/complaints.csv"): Cell("public", 200),

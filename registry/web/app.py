@@ -31,7 +31,14 @@ from registry.web.door import CHECK_PATH, LONG_QUERY, AnswerDoor, HostGate, forg
 from registry.web.inputguard import InputGuard
 from registry.web.rendering import add_security_headers, make_environment
 from registry.web.routes import api
-from registry.web.routes.public import complaints, language, pages, tracking, transparency
+from registry.web.routes.public import (
+    complaints,
+    language,
+    pages,
+    paper,
+    tracking,
+    transparency,
+)
 from registry.web.routes.staff import admin, calendar, office, vocabulary, workspace
 from registry.web.state import Worker
 
@@ -93,6 +100,7 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Registry:
     app = Registry(
         route_handlers=[
             pages.router,
+            paper.router,
             language.router,
             api.router,
             complaints.router,
