@@ -136,6 +136,7 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ("GET", "/certificates/{code:str}/card"): Cell("public", 200),  # 窗口出示卡
     ("GET", "/check/print"): Cell("public", 200, query="?name=良民证"),
     ("GET", "/poster"): Cell("public", 200, query="?size=a3"),
+    ("GET", "/mode"): Cell("public", (303, "/")),  # 长辈版/标准版 switch; no next: home
     ("GET", "/changes.atom"): Cell("public", 200),
     ("GET", "/stats"): Cell("public", 200),
     ("GET", "/stats/complaints.csv"): Cell("public", 200),

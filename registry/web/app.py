@@ -33,6 +33,7 @@ from registry.web.rendering import add_security_headers, make_environment
 from registry.web.routes import api
 from registry.web.routes.public import (
     complaints,
+    display,
     language,
     pages,
     paper,
@@ -101,6 +102,7 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Registry:
         route_handlers=[
             pages.router,
             paper.router,
+            display.router,
             language.router,
             api.router,
             complaints.router,

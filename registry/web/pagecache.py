@@ -12,6 +12,7 @@ from litestar import MediaType, Request, Response
 
 from registry.infra import clock
 from registry.infra.cache import BoundedCache
+from registry.web.display import display_mode
 
 # Rendered pages: 2-25 KB each, so 16 MB holds every list page and item page of the seed list
 # many times over, and the most visited ones of a 200,000-item list.
@@ -47,8 +48,9 @@ class PageCache:
         render: Callable[[], Awaitable[str]],
     ) -> Response[bytes]:
         """Serve from memory, or render once; a repeat visit with a matching ETag gets 304.
-        `key` names the page and the parsed parameters it is rendered from, nothing else."""
-        cache_key = msgspec.json.encode((clock.today().isoformat(), key))
+        `key` names the page and the parsed parameters it is rendered from, nothing else; the
+        display mode (长辈版 or 标准版) is added here, so no page is served in the other mode."""
+        cache_key = msgspec.json.encode((clock.today().isoformat(), display_mode(request), key))
         hit = self.pages.get(cache_key)
         if hit is None:
             generation = self.generation
@@ -56,7 +58,7 @@ class PageCache:
             hit = ('"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"', body)
             self.pages.put(cache_key, hit, generation)  # not if the list changed meanwhile
         etag, body = hit
-        headers = {"etag": etag, "cache-control": "no-cache"}
+        headers = {"etag": etag, "cache-control": "no-cache", "vary": "cookie"}
         if request.headers.get("if-none-match") == etag:
             return Response(b"", status_code=304, headers=headers)
         return Response(body, media_type=MediaType.HTML, headers=headers)

@@ -21,6 +21,7 @@ from registry.complaints.models import (
 )
 from registry.infra import clock
 from registry.web import language
+from registry.web.display import ELDER, display_mode, here
 from registry.web.state import worker
 from registry.web.urls import urls_of, with_query
 from registry.workflow.workdays import SOURCE_LABELS
@@ -127,6 +128,8 @@ def render_page(request: Request[Any, Any, Any], template: str, **context: Any) 
         env.globals["url_for"] = urls
     context.setdefault("request", request)
     context.setdefault("today", clock.today())
+    context.setdefault("elder", display_mode(request) == ELDER)
+    context.setdefault("here", here(request))
     lang = language.language_of(request)
     context.setdefault("lang", lang)
     context.setdefault("html_lang", language.HTML_LANG[lang])
