@@ -1,0 +1,99 @@
+"""The list on paper in a real Chromium (issue 14, item 3): the 窗口出示卡 and the 公开栏海报 at A4
+and A3 print to exactly one PDF page each; the QR code, decoded with zxing-cpp from a
+screenshot of the print view, gives the page's permalink; printed pages carry no navigation
+and no forms. Screenshots of the print views: artifacts/screenshots/*-paper-*.png."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import zxingcpp
+from PIL import Image
+from playwright.async_api import Page
+from pypdf import PdfReader
+
+Shot = Callable[[Page, str], Awaitable[Path]]
+MM_PER_PT = 25.4 / 72
+
+
+async def print_view(page: Page, path: str) -> None:
+    await page.goto(path)
+    await page.emulate_media(media="print")
+
+
+async def pdf_pages(page: Page) -> list[tuple[float, float]]:
+    """The page count and sizes (mm) of Chromium's PDF, the page's own @page size honoured."""
+    body = await page.pdf(prefer_css_page_size=True, print_background=True)
+    reader = PdfReader(io.BytesIO(body))
+    return [
+        (round(float(p.mediabox.width) * MM_PER_PT), round(float(p.mediabox.height) * MM_PER_PT))
+        for p in reader.pages
+    ]
+
+
+async def decoded(page: Page, shot: Shot, name: str) -> list[str]:
+    """Every QR code in a full-page screenshot of the print view, as text."""
+    path = await shot(page, name)
+    image = Image.open(path).convert("L")
+    found = zxingcpp.read_barcodes(image)
+    return [r.text for r in found if r.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+async def visible(page: Page, selector: str) -> int:
+    return await page.locator(selector).evaluate_all(
+        "els => els.filter(e => e.getClientRects().length > 0).length"
+    )
+
+
+async def test_card_prints_on_one_a4_page_with_the_permalink(desktop: Page, shot: Shot):
+    page = desktop
+    await page.goto("/certificates/retained")
+    first = page.locator("ol.items > li.item a").first
+    href = await first.get_attribute("href")
+    assert href and href.startswith("/certificates/")
+    await page.goto(href)
+    await page.get_by_role("link", name="打印窗口出示卡（带二维码）").click()
+    await page.wait_for_load_state()
+    assert page.url.endswith(href + "/card")
+    await page.emulate_media(media="print")
+    assert await pdf_pages(page) == [(210, 297)]
+    base = page.url.split("/certificates/")[0]
+    texts = await decoded(page, shot, "paper-card-print")
+    assert base + href in texts
+    assert base + "/complaints/new?certificate_name=" in " ".join(texts)
+    assert await visible(page, "header.site nav, footer.site, form, button") == 0
+
+
+async def test_poster_prints_on_one_page_at_a4_and_at_a3(desktop: Page, shot: Shot):
+    page = desktop
+    for size, mm in (("a4", (210, 297)), ("a3", (297, 420))):
+        await print_view(page, f"/poster?size={size}")
+        assert await pdf_pages(page) == [mm], size
+        base = page.url.split("/poster")[0]
+        texts = await decoded(page, shot, f"paper-poster-{size}-print")
+        assert sorted(texts) == sorted([base + "/check", base + "/complaints/new"]), size
+        assert await page.locator("ol.poster-items > li").count() == 9  # the seeded list's 9
+
+
+async def test_printed_verdict_hides_navigation_and_forms(phone: Page, shot: Shot):
+    page = phone
+    await page.goto("/check?name=良民证")
+    assert await visible(page, "header.site nav") >= 1 and await visible(page, "form") >= 1
+    await page.emulate_media(media="print")
+    assert await visible(page, "header.site nav, footer.site, form, button, .button") == 0
+    await expect_text(page, "不得要求")
+    await shot(page, "paper-check-print")
+    # The printable answer: one page, and its QR code gives the verdict page's address.
+    await page.emulate_media(media="screen")
+    verdict_url = page.url
+    await page.get_by_role("link", name="打印这个答案（带二维码），拿给窗口看").click()
+    await page.wait_for_load_state()
+    await page.emulate_media(media="print")
+    assert len(await pdf_pages(page)) == 1
+    assert await decoded(page, shot, "paper-verdict-print") == [verdict_url]
+
+
+async def expect_text(page: Page, text: str) -> None:
+    assert text in await page.locator("main").inner_text()
