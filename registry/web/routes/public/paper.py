@@ -6,6 +6,7 @@ URL is part of every cache key."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from litestar import MediaType, Request, Response, Router, get
 from litestar.params import FromPath, FromQuery
@@ -85,6 +86,7 @@ async def check_print(
             verdict=verdict,
             question=question,
             verdict_url=verdict_url,
+            verdict_shown=unquote(verdict_url),  # printed as people type it
             qr=qr_svg(verdict_url, "二维码：网上的这个答案"),
             complaint_url=absolute(request, url_for(request, "public.complaint_new")),
         )
