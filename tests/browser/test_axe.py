@@ -1,0 +1,276 @@
+"""axe-core (through axe-playwright-python) on every public HTML page, phone and desktop.
+
+Every public page is run through the standard accessibility engine in each viewport and in
+each display variant (mode and language, set as cookies on the browser context); a violation of
+impact "serious" or "critical" fails, printed with its rule id, impact, targets and help URL.
+
+The pages are derived from the routes: `test_every_public_html_route_is_audited` fails when a
+public GET route answering HTML (tests/test_access.py's MATRIX) has no page here.
+
+Screenshots: artifacts/screenshots/<viewport>-axe-<variant>-<page>.png.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
+from tests.test_access import MATRIX
+
+# The phone of the issue (MIIT 适老化: a cheap phone), and a desktop.
+VIEWPORTS: dict[str, dict[str, Any]] = {
+    "phone": {
+        "viewport": {"width": 360, "height": 740},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+        "locale": "zh-CN",
+    },
+    "desktop": {"viewport": {"width": 1280, "height": 800}, "locale": "zh-CN"},
+}
+
+# Display variants: id -> (cookies set on the context, the route that sets them). The standard
+# mode in 简体 needs none; a variant whose switch route is not in the app yet is skipped.
+VARIANTS: dict[str, tuple[dict[str, str], str | None]] = {
+    "standard-zh": ({}, None),
+    "elder-zh": ({"display": "elder"}, "/mode"),
+    "standard-hant": ({"lang": "zh-Hant"}, "/lang"),
+    "standard-en": ({"lang": "en"}, "/lang"),
+    "elder-hant": ({"display": "elder", "lang": "zh-Hant"}, "/mode"),
+    "elder-en": ({"display": "elder", "lang": "en"}, "/mode"),
+}
+ROUTES = {path for (method, path) in MATRIX if method == "GET"}
+
+FAILING_IMPACTS = {"serious", "critical"}
+RECEIPT_PATH = re.compile(r"^/complaints/([A-Z0-9-]+)/receipt$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A public page: how to reach it (a path, or a step that fills a form) and its status."""
+
+    page_id: str
+    path: str
+    status: int = 200
+    route: str | None = None  # a route another change adds: skipped until it is in the app
+
+
+# page id (ASCII, for -k) -> target. {receipt} is filled with the complaint filed for the module.
+PAGES: list[Target] = [
+    Target("home", "/"),
+    Target("retained", "/certificates/retained"),
+    Target("abolished", "/certificates/abolished"),
+    Target("item", "/certificates/CY-ZM-001"),
+    Target("card", "/certificates/CY-ZM-001/card", route="/certificates/{code:str}/card"),
+    Target("check-print", "/check/print?name=良民证", route="/check/print"),
+    Target("poster", "/poster", route="/poster"),
+    Target("poster-a3", "/poster?size=a3", route="/poster"),
+    Target("check-retained", "/check?name=出生医学证明&matter=落户"),
+    Target("check-abolished", "/check?name=良民证"),
+    Target("check-needs-matter", "/check?name=出生证明"),
+    Target("check-out-of-scope", "/check?name=身份证"),
+    Target("check-unlisted", "/check?name=养猫证明书"),
+    Target("check-invalid", "/check?name=", 400),
+    Target("matters", "/matters?q=上户口"),
+    Target("matters-form", "/matters"),
+    Target("matter", "/matter?name=新生儿出生登记（落户）"),
+    Target("complaint-form", "/complaints/new?certificate_name=良民证"),
+    Target("complaint-errors", "POST /complaints", 422),
+    Target("receipt", "{receipt}"),
+    Target("track-form", "/complaints/track"),
+    Target("track-found", "POST /complaints/track"),
+    Target("track-not-found", "POST /complaints/track (wrong code)", 404),
+    Target("stats", "/stats"),
+    Target("changes", "/changes"),
+    Target("about-list", "/about/list"),
+    Target("api-docs", "/api/docs"),
+    Target("staff-login", "/staff/login"),
+    Target("not-found", "/certificates/CY-NO-999", 404),
+    Target("no-such-page", "/no/such/page", 404),
+]
+
+# Public GET routes that answer something other than an HTML page.
+NOT_HTML = {
+    "/downloads/{filename:str}",
+    "/changes.atom",
+    "/stats/complaints.csv",
+    "/static/{file_path:path}",
+    "/schema",
+    "/schema/openapi.json",
+    "/schema/{path:str}",
+    "/mode",  # the switches answer with a redirect
+    "/lang",
+}
+# Route template -> the page ids above that cover it.
+COVERS = {
+    "/": "home",
+    "/certificates/retained": "retained",
+    "/certificates/abolished": "abolished",
+    "/certificates/{code:str}": "item",
+    "/check": "check-retained",
+    "/matters": "matters",
+    "/matter": "matter",
+    "/changes": "changes",
+    "/about/list": "about-list",
+    "/stats": "stats",
+    "/api/docs": "api-docs",
+    "/complaints/new": "complaint-form",
+    "/complaints/{reference:str}/receipt": "receipt",
+    "/complaints/track": "track-form",
+    "/staff/login": "staff-login",
+    "/certificates/{code:str}/card": "card",
+    "/check/print": "check-print",
+    "/poster": "poster",
+}
+
+
+def test_every_public_html_route_is_audited() -> None:
+    public_get = {
+        path
+        for (method, path), cell in MATRIX.items()
+        if method == "GET" and cell.policy == "public" and not path.startswith("/api/v1/")
+    }
+    missing = sorted(public_get - NOT_HTML - set(COVERS))
+    assert missing == [], f"public HTML routes without an axe page here: {missing}"
+    assert set(COVERS.values()) <= {t.page_id for t in PAGES}
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for v in violations:
+        targets = [" ".join(map(str, n.get("target", []))) for n in v.get("nodes", [])]
+        lines.append(f"{v['id']} [{v['impact']}] {v['help']}\n  help: {v['helpUrl']}")
+        lines.extend(f"  target: {t}" for t in targets[:8])
+        if len(targets) > 8:
+            lines.append(f"  … and {len(targets) - 8} more")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    path: str
+    reference: str
+    access_code: str
+
+
+async def file_complaint(page: Page) -> Receipt:
+    await page.goto("/complaints/new?certificate_name=良民证")
+    await page.get_by_role("combobox", name=re.compile("^索要单位")).select_option(label="县公安局")
+    await page.get_by_label("地点或窗口").fill("县政务服务中心 3 号窗口")
+    await page.get_by_label(re.compile("^哪一天")).fill(dt.date.today().isoformat())
+    await page.get_by_label("办理什么事").fill("应聘保安员")
+    await page.get_by_role("radio", name=re.compile("^保密")).check()
+    await page.get_by_label("姓名").fill("王测")
+    await page.get_by_label("电话").fill("13900000000")
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="提交投诉").click()
+    path = page.url.split(page.url.split("/complaints/")[0], 1)[1]
+    match = RECEIPT_PATH.match(path)
+    assert match, page.url
+    receipt = page.get_by_role("status")
+    code = (await receipt.locator("code").nth(1).inner_text()).strip()
+    return Receipt(path, match.group(1), code)
+
+
+async def open_target(page: Page, target: Target, receipt: Receipt) -> int:
+    """Loads the page (filling a form where the page is a form's answer); returns its status."""
+    statuses: list[int] = []
+    page.on(
+        "response",
+        lambda r: statuses.append(r.status) if r.request.is_navigation_request() else None,
+    )
+    # Selectors by name, not by label: the labels change with the language.
+    if target.path == "POST /complaints":
+        await page.goto("/complaints/new")
+        async with page.expect_navigation():
+            await page.locator("form.complaint button[type=submit]").click()
+    elif target.path.startswith("POST /complaints/track"):
+        await page.goto("/complaints/track")
+        await page.locator("input[name=reference]").fill(receipt.reference)
+        wrong = "wrong code" in target.path
+        code = "ZZZZZZZZZZ" if wrong else receipt.access_code
+        await page.locator("input[name=access_code]").fill(code)
+        async with page.expect_navigation():
+            await page.locator("form:has(input[name=access_code]) button[type=submit]").click()
+        if not wrong:
+            await expect(page.locator(".fields code")).to_have_text(receipt.reference)
+    else:
+        path = receipt.path if target.path == "{receipt}" else target.path
+        await page.goto(path)
+    await page.wait_for_load_state("load")
+    return statuses[-1]
+
+
+Context = Callable[[str, str], Awaitable[BrowserContext]]
+
+
+@pytest.fixture(scope="module")
+async def contexts(browser: Browser, live_server: str) -> AsyncIterator[Context]:
+    """One browser context per (viewport, variant), its cookies set once."""
+    made: dict[tuple[str, str], BrowserContext] = {}
+    async with AsyncExitStack() as stack:
+
+        async def get(viewport: str, variant: str) -> BrowserContext:
+            if (viewport, variant) not in made:
+                context = await browser.new_context(base_url=live_server, **VIEWPORTS[viewport])
+                stack.push_async_callback(context.close)
+                context.set_default_timeout(10_000)
+                cookies = [
+                    {"name": k, "value": v, "url": live_server}
+                    for k, v in VARIANTS[variant][0].items()
+                ]
+                if cookies:
+                    await context.add_cookies(cookies)  # type: ignore[arg-type]
+                made[viewport, variant] = context
+            return made[viewport, variant]
+
+        yield get
+
+
+@pytest.fixture(scope="module")
+async def receipt(contexts: Context) -> Receipt:
+    context = await contexts("desktop", "standard-zh")
+    page = await context.new_page()
+    try:
+        return await file_complaint(page)
+    finally:
+        await page.close()
+
+
+AXE = Axe()
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+@pytest.mark.parametrize("target", PAGES, ids=[t.page_id for t in PAGES])
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+async def test_axe_finds_no_serious_violation(
+    contexts: Context, receipt: Receipt, viewport: str, variant: str, target: Target
+) -> None:
+    switch = VARIANTS[variant][1]
+    if switch is not None and switch not in ROUTES:
+        pytest.skip(f"{variant}: {switch} is not in the app yet")
+    if target.route is not None and target.route not in ROUTES:
+        pytest.skip(f"{target.route} is not in the app yet")
+    context = await contexts(viewport, variant)
+    page = await context.new_page()
+    try:
+        status = await open_target(page, target, receipt)
+        assert status == target.status, (target, status, page.url)
+        results = await AXE.run(page)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shot = SCREENSHOTS / f"{viewport}-axe-{variant}-{target.page_id}.png"
+        await page.screenshot(path=str(shot), full_page=True)
+    finally:
+        await page.close()
+    violations = [v for v in results.response["violations"] if v.get("impact") in FAILING_IMPACTS]
+    assert violations == [], f"{target.page_id} ({viewport}, {variant}):\n" + describe(violations)
