@@ -30,13 +30,12 @@ KEYWORDS = ["-k", "N_", "-k", "Nn_:1,2"]
 s2t = opencc.OpenCC("s2twp")
 
 
-def extract() -> Catalog:
+def extract() -> None:
     command = [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg"]
     command += [*KEYWORDS, "--no-location", "--omit-header", "--sort-output"]
+    command += ["--ignore-dirs", ".*"]  # not the default "_*": templates/_macros, _partials
     command += ["-o", str(POT), "registry", "templates"]
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
-    with POT.open("rb") as f:
-        return read_po(f)
 
 
 def traditional(message: str | tuple[str, ...]) -> str | tuple[str, ...]:
@@ -45,7 +44,14 @@ def traditional(message: str | tuple[str, ...]) -> str | tuple[str, ...]:
     return s2t.convert(message)
 
 
-def update(template: Catalog, folder: str, fill: bool) -> int:
+def read_template() -> Catalog:
+    """A fresh copy for each catalogue: Catalog.update shares the template's messages."""
+    with POT.open("rb") as f:
+        return read_po(f)
+
+
+def update(folder: str, fill: bool) -> int:
+    template = read_template()
     path = LOCALE / folder / "LC_MESSAGES" / "messages.po"
     if path.exists():
         with path.open("rb") as f:
@@ -72,10 +78,10 @@ def update(template: Catalog, folder: str, fill: bool) -> int:
 
 
 def main() -> None:
-    template = extract()
-    print(f"{len(template)} msgids")
-    print(f"zh_Hant: {update(template, 'zh_Hant', fill=True)} filled by OpenCC")
-    update(template, "en", fill=False)
+    extract()
+    print(f"{len(read_template())} msgids")
+    print(f"zh_Hant: {update('zh_Hant', fill=True)} filled by OpenCC")
+    update("en", fill=False)
 
 
 if __name__ == "__main__":

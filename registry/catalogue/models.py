@@ -7,13 +7,15 @@ from enum import StrEnum
 
 import msgspec
 
+from registry.infra.i18n import N_
+
 
 class Status(StrEnum):
     RETAINED = "retained"
     ABOLISHED = "abolished"
 
 
-STATUS_LABELS = {Status.RETAINED: "保留", Status.ABOLISHED: "取消"}
+STATUS_LABELS = {Status.RETAINED: N_("保留"), Status.ABOLISHED: N_("取消")}  # msgids
 
 LEGAL_BASIS_LEVELS = ("法律", "行政法规", "国务院决定", "地方性法规", "规章", "规范性文件", "无")
 # Levels that may found a certificate after 国办发〔2018〕47号.
