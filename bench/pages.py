@@ -15,6 +15,7 @@ from bench import _harness as h
 
 PAGES = {"/": "home", "/certificates/retained": "retained", "/certificates/abolished": "abolished"}
 TARGET_RATIO = 0.5  # full 200 responses, each page
+ELDER = {"Cookie": "display=elder"}  # 长辈版: the page cache keys on the mode (pagecache.py)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--connections", type=int, default=50, help="concurrent connections (50)")
     p.add_argument("--rounds", type=int, default=3, help="hello/target pairs per target (3)")
     p.add_argument("--quick", action="store_true", help="duration 3, rounds 1")
+    p.add_argument("--elder", action="store_true", help="also measure each page in 长辈版")
     args = p.parse_args(argv)
     if args.quick:
         args.duration, args.rounds = 3.0, 1
@@ -46,6 +48,12 @@ def main(argv: list[str] | None = None) -> int:
             sizes[name] = len(body)
             targets.append(h.Target(f"{name} 200", app + path))
             targets.append(h.Target(f"{name} 304", app + path, {"If-None-Match": etag}))
+            # The mode is in the cache key: 长辈版 is its own page, never the standard one.
+            status, headers, elder = h.fetch(app + path, ELDER)
+            if status != 200 or b'class="elder"' not in elder or headers.get("etag") == etag:
+                raise SystemExit(f"GET {path} in 长辈版: status {status}, not its own page")
+            if args.elder:
+                targets.append(h.Target(f"{name} elder 200", app + path, ELDER))
 
         print(f"# bench/pages.py  {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M UTC}")
         for k, v in info.items():
