@@ -78,6 +78,7 @@ async def test_each_language_gets_its_own_cached_page(client):
     assert "长垣县证明事项清单" in simplified.text
     assert "長垣縣證明事項清單" in traditional.text and "长垣县" not in traditional.text
     assert "Changyuan" in english.text
+    assert "accept-language" in english.headers["vary"]  # shared caches keep them apart
     assert (
         len({simplified.headers["etag"], traditional.headers["etag"], english.headers["etag"]}) == 3
     )

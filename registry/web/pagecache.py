@@ -58,7 +58,7 @@ class PageCache:
             hit = ('"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"', body)
             self.pages.put(cache_key, hit, generation)  # not if the list changed meanwhile
         etag, body = hit
-        headers = {"etag": etag, "cache-control": "no-cache", "vary": "cookie"}
+        headers = {"etag": etag, "cache-control": "no-cache", "vary": "cookie, accept-language"}
         if request.headers.get("if-none-match") == etag:
             return Response(b"", status_code=304, headers=headers)
         return Response(body, media_type=MediaType.HTML, headers=headers)
