@@ -274,3 +274,32 @@ async def test_axe_finds_no_serious_violation(
         await page.close()
     violations = [v for v in results.response["violations"] if v.get("impact") in FAILING_IMPACTS]
     assert violations == [], f"{target.page_id} ({viewport}, {variant}):\n" + describe(violations)
+
+
+async def test_axe_reports_a_serious_violation_when_there_is_one(contexts: Context) -> None:
+    """The engine is really running: an image without alt text and grey-on-white small print
+    on one of our pages are reported, with the fields the failure message prints."""
+    context = await contexts("phone", "standard-zh")
+    page = await context.new_page()
+    try:
+        await page.goto("/about/list")
+        await page.evaluate(
+            """() => {
+              const main = document.querySelector('main') || document.body;
+              const img = document.createElement('img');
+              img.width = 10; img.height = 10;
+              const p = document.createElement('p');
+              p.textContent = '灰色小字';
+              // Through the CSSOM: the site's CSP refuses style attributes.
+              Object.assign(p.style, {color: '#ccc', background: '#fff', fontSize: '12px'});
+              main.append(img, p);
+            }"""
+        )
+        results = await AXE.run(page)
+    finally:
+        await page.close()
+    found = {v["id"]: v for v in results.response["violations"]}
+    assert {"image-alt", "color-contrast"} <= set(found), sorted(found)
+    text = describe([found["image-alt"], found["color-contrast"]])
+    assert "image-alt [critical]" in text and "color-contrast [serious]" in text, text
+    assert "help: https://dequeuniversity.com/" in text and "target: " in text, text
