@@ -276,6 +276,32 @@ async def test_axe_finds_no_serious_violation(
     assert violations == [], f"{target.page_id} ({viewport}, {variant}):\n" + describe(violations)
 
 
+HTML_LANG = {"zh": "zh-CN", "hant": "zh-TW", "en": "en"}
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+async def test_each_variant_is_the_page_it_names(contexts: Context, variant: str) -> None:
+    """The cookies of a variant really switch the mode and the language (else the axe runs
+    above would audit the standard page under another name)."""
+    switch = VARIANTS[variant][1]
+    if switch is not None and switch not in ROUTES:
+        pytest.skip(f"{variant}: {switch} is not in the app yet")
+    context = await contexts("phone", variant)
+    page = await context.new_page()
+    try:
+        await page.goto("/")
+        html = page.locator("html")
+        mode, language = variant.split("-")
+        await expect(html).to_have_attribute("lang", HTML_LANG[language])
+        elder = re.compile(r"\belder\b")
+        if mode == "elder":
+            await expect(html).to_have_class(elder)
+        else:
+            await expect(html).not_to_have_class(elder)
+    finally:
+        await page.close()
+
+
 async def test_axe_reports_a_serious_violation_when_there_is_one(contexts: Context) -> None:
     """The engine is really running: an image without alt text and grey-on-white small print
     on one of our pages are reported, with the fields the failure message prints."""
