@@ -34,12 +34,20 @@ TEXT_PAGES = {
     "matter": "/matter?name=新生儿出生登记（落户）",
     "form": "/complaints/new",
     "track": "/complaints/track",
+    "retained": "/certificates/retained",
+    "abolished": "/certificates/abolished",
+    "item": "/certificates/CY-ZM-001",
+    "matters": "/matters?q=上户口",
+    "stats": "/stats",
+    "changes": "/changes",
 }
 
-# Every visible element that holds text of its own: its font size and line height.
+# Every visible element that holds text of its own: its font size and line height. A chart's
+# labels are left out: the chart is a picture (/stats) whose numbers the table under it gives.
 TEXTS_JS = """() => {
   const out = [];
   for (const el of document.body.querySelectorAll('*')) {
+    if (el.closest('svg')) continue;
     const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
     if (!own) continue;
     const r = el.getBoundingClientRect();
