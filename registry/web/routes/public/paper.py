@@ -110,6 +110,7 @@ async def poster(request: Req, size: FromQuery[str | None] = None) -> Response[b
             request,
             "public/paper/poster.html",
             size=chosen,
+            density=density(total),
             items=items,
             total=total,
             check_url=check_url,
@@ -119,6 +120,14 @@ async def poster(request: Req, size: FromQuery[str | None] = None) -> Response[b
         )
 
     return await _cached(request, ("poster", chosen), render)
+
+
+def density(count: int) -> str:
+    """How tightly the poster sets its list so that it stays on one sheet (static/paper.css)."""
+    return next(name for most, name in DENSITIES if count <= most)
+
+
+DENSITIES = ((12, "few"), (30, "some"), (60, "many"), (10**9, "lots"))
 
 
 router = Router(
