@@ -68,6 +68,11 @@ def language_of(request: Request[Any, Any, Any]) -> str:
     return from_accept_language(request.headers.get("accept-language", ""))
 
 
+def speaks(request: Request[Any, Any, Any]) -> Translations:
+    """The reader's catalogue (timeline entries rendered from stored events, for instance)."""
+    return translations_for(language_of(request))
+
+
 @contextlib.contextmanager
 def speaking(language: str) -> Iterator[Translations]:
     """While a page renders: the templates' gettext speaks `language`."""

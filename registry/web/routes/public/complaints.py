@@ -21,6 +21,7 @@ from registry.web import inputguard
 from registry.web.client import TooManyRequests, limit
 from registry.web.errors import InvalidInput, db_unreachable
 from registry.web.filing import submit
+from registry.web.language import speaks
 from registry.web.rendering import csrf_cookie, csrf_matches, new_csrf_token, render_page
 from registry.web.state import worker
 from registry.web.urls import url_for
@@ -181,7 +182,7 @@ async def receipt(request: Req, reference: FromPath[str]) -> Response[bytes]:
         async with worker(request).pool.acquire() as conn:
             try:
                 await limit(request, "track", worker(request).settings.tracking_limit, conn)
-                complaint = await cases.track(conn, reference, code)
+                complaint = await cases.track(conn, reference, code, speaks(request))
             except TooManyRequests:
                 complaint = None
     html = render_page(

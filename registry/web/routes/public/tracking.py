@@ -15,6 +15,7 @@ from registry.complaints import cases, workflow
 from registry.complaints.models import ComplaintPublic
 from registry.web import inputguard
 from registry.web.client import TooManyRequests, limit
+from registry.web.language import speaks
 from registry.web.rendering import render_page
 from registry.web.state import worker
 from registry.web.urls import url_for
@@ -71,7 +72,7 @@ async def track_form(
             except TooManyRequests:
                 error = "查询太频繁，请过几分钟再试。"
                 return track_page(request, reference=reference, error=error, status=429)
-            complaint = await cases.track(conn, reference, code)
+            complaint = await cases.track(conn, reference, code, speaks(request))
         if complaint is not None:
             return track_page(
                 request,
@@ -95,7 +96,7 @@ async def track(
     try:
         await limit(request, "track", worker(request).settings.tracking_limit)
         async with worker(request).pool.acquire() as conn:
-            complaint = await cases.track(conn, reference, code)
+            complaint = await cases.track(conn, reference, code, speaks(request))
         if complaint is None:
             status, error = 404, "查询编号或查询码不正确，请核对后再试。"
     except TooManyRequests:
@@ -143,7 +144,7 @@ async def rate(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[A
                 status, error = 409, "这件投诉的办理状态刚刚有了变化，请看下面的最新情况。"
             except workflow.Invalid as exc:
                 errors, error = exc.errors, "；".join(e.message for e in exc.errors)
-        complaint = await cases.track(conn, reference, code)
+        complaint = await cases.track(conn, reference, code, speaks(request))
     by_field = {e.field: [e.message] for e in errors}
     return track_page(
         request,
