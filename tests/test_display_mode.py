@@ -8,7 +8,7 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from registry.web.display import safe_next
+from registry.web.preferences import local_path
 
 ELDER = {"cookie": "display=elder"}  # a header: per-request cookies= is deprecated in httpx
 
@@ -30,7 +30,7 @@ ELDER = {"cookie": "display=elder"}  # a header: per-request cookies= is depreca
     ],
 )
 def test_next_is_a_local_path_or_home(given: str | None, kept: str) -> None:
-    assert safe_next(given) == kept
+    assert local_path(given) == kept
 
 
 async def test_the_switch_sets_the_cookie_and_goes_back(client: httpx.AsyncClient) -> None:

@@ -7,11 +7,12 @@ from typing import Any
 
 from litestar import Request
 
+from registry.web.preferences import local_path
+
 MODE_COOKIE = "display"
 ELDER = "elder"
 STANDARD = "standard"
 MODES = frozenset({ELDER, STANDARD})
-MAX_NEXT = 2000  # a longer "next" is no page of ours
 
 
 def display_mode(request: Request[Any, Any, Any]) -> str:
@@ -19,18 +20,8 @@ def display_mode(request: Request[Any, Any, Any]) -> str:
     return ELDER if request.cookies.get(MODE_COOKIE) == ELDER else STANDARD
 
 
-def safe_next(target: str | None) -> str:
-    """A local path to go back to (with its query), or "/": never another site, never a
-    scheme, never a protocol-relative or backslashed path."""
-    if not target or len(target) > MAX_NEXT or not target.startswith("/"):
-        return "/"
-    if target.startswith("//") or "\\" in target or any(ord(c) < 32 for c in target):
-        return "/"
-    return target
-
-
 def here(request: Request[Any, Any, Any]) -> str:
     """This page's path and query, for a link that should come back to it."""
     query = request.scope.get("query_string", b"").decode("latin-1")
     path = request.scope.get("raw_path", b"").decode("latin-1") or request.url.path
-    return safe_next(path + ("?" + query if query else ""))
+    return local_path(path + ("?" + query if query else ""))

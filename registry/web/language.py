@@ -23,7 +23,6 @@ from registry.infra.i18n import (
 )
 
 COOKIE = "lang"
-COOKIE_AGE = 365 * 24 * 3600
 # <html lang> and hreflang for each language, and how the switch names it (in itself).
 HTML_LANG = {SIMPLIFIED: "zh-CN", TRADITIONAL: "zh-TW", ENGLISH: "en"}
 SWITCH_LABELS = {SIMPLIFIED: "简体", TRADITIONAL: "繁體", ENGLISH: "English"}
@@ -49,16 +48,6 @@ def from_accept_language(header: str) -> str:
         if lowered.startswith(("zh", "en")):
             return language_tag(name)
     return SIMPLIFIED
-
-
-def local_path(target: str | None) -> str:
-    """Where the switch goes back to: a local path with its query, else "/" (never another
-    site, a scheme, a protocol-relative or backslashed path)."""
-    if not target or len(target) > 2000 or not target.startswith("/"):
-        return "/"
-    if target.startswith("//") or "\\" in target or any(ord(c) < 32 for c in target):
-        return "/"
-    return target
 
 
 def language_of(request: Request[Any, Any, Any]) -> str:

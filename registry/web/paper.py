@@ -1,32 +1,13 @@
-"""What the printed pages share: absolute links for paper, and QR codes drawn as inline SVG."""
+"""What the printed pages share: QR codes drawn as inline SVG (their absolute links come from
+registry.web.urls.absolute)."""
 
 from __future__ import annotations
 
 import io
 from functools import lru_cache
-from typing import Any
 
 import segno
-from litestar import Request
 from markupsafe import Markup
-
-from registry.web.state import worker
-
-
-def public_base(request: Request[Any, Any, Any]) -> str:
-    """The site's address as a reader elsewhere types it: the configured public URL
-    (REGISTRY_PUBLIC_URL), else this request's host, https under REGISTRY_HTTPS."""
-    settings = worker(request).settings
-    if settings.public_url:
-        return str(settings.public_url).rstrip("/")
-    base = str(request.base_url).rstrip("/")
-    if settings.secure_cookies and base.startswith("http://"):
-        base = "https://" + base.removeprefix("http://")
-    return base
-
-
-def absolute(request: Request[Any, Any, Any], path: str) -> str:
-    return public_base(request) + path
 
 
 @lru_cache(maxsize=512)

@@ -12,6 +12,8 @@ from weakref import WeakKeyDictionary
 from litestar import Litestar, Request
 from litestar.exceptions import NoRouteMatchFoundException
 
+from registry.infra.worker import base_of
+
 Query = Mapping[str, Any] | Iterable[tuple[str, Any]]
 
 
@@ -74,3 +76,20 @@ def url_for(
 ) -> str:
     """A named route's URL, for redirects and links built in code."""
     return urls_of(request.app)(name, query, **params)
+
+
+def public_base(request: Request[Any, Any, Any]) -> str:
+    """Absolute links for readers elsewhere (feeds, paper): the configured public URL
+    (REGISTRY_PUBLIC_URL, kept without a trailing slash), else this request's host with https
+    under REGISTRY_HTTPS (behind a TLS proxy the connection itself is http)."""
+    settings = base_of(request.app).settings
+    if settings.public_url:
+        return str(settings.public_url)
+    base = str(request.base_url).rstrip("/")
+    if settings.secure_cookies and base.startswith("http://"):
+        base = "https://" + base.removeprefix("http://")
+    return base
+
+
+def absolute(request: Request[Any, Any, Any], path: str) -> str:
+    return public_base(request) + path

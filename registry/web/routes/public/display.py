@@ -6,14 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router, get
-from litestar.datastructures import Cookie
 from litestar.params import QueryParameter
-from litestar.response import Redirect
 
-from registry.web.display import ELDER, MODE_COOKIE, STANDARD, safe_next
-from registry.web.state import worker
-
-YEAR = 365 * 24 * 3600
+from registry.web.display import ELDER, MODE_COOKIE, STANDARD
+from registry.web.preferences import switch_back
 
 
 @get("/mode", name="public.mode", include_in_schema=False)
@@ -23,16 +19,7 @@ async def switch_mode(
     next_: Annotated[str | None, QueryParameter(name="next")] = None,
 ) -> Response[Any]:
     mode = ELDER if set_ == ELDER else STANDARD
-    cookie = Cookie(
-        key=MODE_COOKIE,
-        value=mode,
-        path="/",
-        max_age=YEAR,
-        httponly=True,
-        samesite="lax",
-        secure=worker(request).settings.secure_cookies,
-    )
-    return Redirect(safe_next(next_), status_code=303, cookies=[cookie])
+    return switch_back(request, MODE_COOKIE, mode, next_)
 
 
 router = Router(

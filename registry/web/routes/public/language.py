@@ -6,13 +6,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router, get
-from litestar.datastructures import Cookie
 from litestar.params import QueryParameter
-from litestar.response import Redirect
 
 from registry.infra.i18n import LANGUAGES, SIMPLIFIED
-from registry.web.language import COOKIE, COOKIE_AGE, local_path
-from registry.web.state import worker
+from registry.web.language import COOKIE
+from registry.web.preferences import switch_back
 
 
 @get("/lang", name="public.lang", include_in_schema=False)
@@ -22,16 +20,7 @@ async def switch_language(
     next_: Annotated[str | None, QueryParameter(name="next")] = None,
 ) -> Response[Any]:
     chosen = set_ if set_ in LANGUAGES else SIMPLIFIED
-    cookie = Cookie(
-        key=COOKIE,
-        value=chosen,
-        path="/",
-        max_age=COOKIE_AGE,
-        httponly=True,
-        samesite="lax",
-        secure=worker(request).settings.secure_cookies,
-    )
-    return Redirect(local_path(next_), status_code=303, cookies=[cookie])
+    return switch_back(request, COOKIE, chosen, next_)
 
 
 router = Router(

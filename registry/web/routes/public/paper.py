@@ -18,10 +18,10 @@ from registry.infra.errorshape import FieldError
 from registry.web import views
 from registry.web.client import client_address
 from registry.web.errors import InvalidInput
-from registry.web.paper import absolute, public_base, qr_svg
+from registry.web.paper import qr_svg
 from registry.web.rendering import render_page
 from registry.web.state import worker
-from registry.web.urls import url_for
+from registry.web.urls import absolute, public_base, url_for
 
 Req = Request[Any, Any, Any]
 POSTER_SIZES = ("a4", "a3")

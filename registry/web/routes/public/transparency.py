@@ -26,7 +26,7 @@ from registry.infra.errorshape import FieldError
 from registry.web.errors import InvalidInput, error_responses
 from registry.web.rendering import render_page
 from registry.web.state import worker
-from registry.web.urls import Urls, url_for, urls_of
+from registry.web.urls import Urls, public_base, url_for, urls_of
 
 Req = Request[Any, Any, Any]
 PER_PAGE = 50
@@ -118,18 +118,6 @@ async def changes_feed(request: Req) -> Response[bytes]:
     base, authority = public_base(request), _authority(request)
     body = atom_feed(result.items, base=base, authority=authority, urls=urls_of(request.app))
     return Response(body, media_type="application/atom+xml; charset=utf-8")
-
-
-def public_base(request: Req) -> str:
-    """Absolute links for readers elsewhere: the configured public URL, else this request's
-    host with https under REGISTRY_HTTPS (behind a TLS proxy the connection itself is http)."""
-    settings = worker(request).settings
-    if settings.public_url:
-        return str(settings.public_url)
-    base = str(request.base_url).rstrip("/")
-    if settings.secure_cookies and base.startswith("http://"):
-        base = "https://" + base.removeprefix("http://")
-    return base
 
 
 def _authority(request: Req) -> str:
