@@ -6,8 +6,9 @@
    in templates/) into registry/locale/messages.pot;
 2. updates registry/locale/{zh_Hant,en}/LC_MESSAGES/messages.po from it (new msgids added,
    vanished ones dropped, translations kept);
-3. fills every empty 繁體 msgstr by converting its msgid with OpenCC (s2twp). A msgstr that is
-   already there is kept as it is, so hand corrections survive the next run.
+3. fills every empty 繁體 msgstr by converting its msgid with OpenCC (s2twp: Taiwan's
+   interface words, 列印, 預設), except that a service 窗口 stays 窗口, never a screen's 視窗.
+   A msgstr that is already there is kept as it is, so hand corrections survive the next run.
 
 English msgstrs are written by hand in en/LC_MESSAGES/messages.po; an empty one shows the
 Chinese msgid (tests/test_i18n.py says which pages must be complete). The .po files are loaded
@@ -40,8 +41,8 @@ def extract() -> None:
 
 def traditional(message: str | tuple[str, ...]) -> str | tuple[str, ...]:
     if isinstance(message, tuple):
-        return tuple(s2t.convert(m) for m in message)
-    return s2t.convert(message)
+        return tuple(s2t.convert(m).replace("視窗", "窗口") for m in message)
+    return s2t.convert(message).replace("視窗", "窗口")
 
 
 def read_template() -> Catalog:

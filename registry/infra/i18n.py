@@ -60,11 +60,13 @@ def translations_for(locale: str | None) -> Translations:
     return CHINESE if folder is None else load_catalogue(folder)
 
 
-_s2t = opencc.OpenCC("s2twp")
+# Characters only (with Taiwan's variants), no vocabulary: list data is official wording, and
+# s2twp's IT vocabulary would turn 数据共享核验 into 資料… and a service 窗口 into a 視窗.
+_s2t = opencc.OpenCC("s2tw")
 
 
 @lru_cache(maxsize=65536)
 def traditional(text: str) -> str:
     """List data (certificate names, departments, bases) in Traditional characters (OpenCC
-    s2twp), each string converted once."""
+    s2tw), each string converted once."""
     return _s2t.convert(text)
