@@ -9,6 +9,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from litestar import Request
+from markupsafe import Markup, escape
 
 from registry.infra.i18n import (
     CHINESE,
@@ -85,6 +86,19 @@ def list_text(text: Any) -> Any:
     if _current.get() == TRADITIONAL and isinstance(text, str) and text:
         return type(text)(traditional(text))  # Markup stays Markup
     return text
+
+
+def data_lang() -> Markup:
+    """` lang="zh-CN"` on an element holding list data in an English page (the names stay
+    Chinese, and screen readers read them as Chinese); nothing in a Chinese page."""
+    return Markup(' lang="zh-CN"') if _current.get() == ENGLISH else Markup("")
+
+
+def list_span(text: Any) -> Markup:
+    """The `zhspan` filter: list data inside running text — converted for 繁體, and in English
+    wrapped in <span lang="zh-CN">."""
+    shown = escape(list_text(text))
+    return Markup('<span lang="zh-CN">%s</span>') % shown if _current.get() == ENGLISH else shown
 
 
 __all__ = ["CHINESE", "HTML_LANG", "SWITCH_LABELS", "language_of", "speaking"]

@@ -104,6 +104,8 @@ def make_environment(directory: Path) -> Environment:
         language.gettext, language.ngettext, newstyle=True
     )
     env.filters["zh"] = language.list_text  # list data in Traditional characters for 繁體
+    env.filters["zhspan"] = language.list_span  # …and marked lang="zh-CN" in English text
+    env.globals["data_lang"] = language.data_lang  # <td{{ data_lang() }}>: the same, on an element
     env.globals.update(
         Status=Status,
         STATUS_LABELS=STATUS_LABELS,
