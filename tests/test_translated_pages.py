@@ -2,8 +2,9 @@
 in English and in 繁體, fails on any string left in the source language.
 
 - English: every Chinese character must sit inside an element marked `lang="zh-…"` — the
-  official names, the list's own words and people's own words, which English shows as they are
-  (and which screen readers then read as Chinese). Anything else is an untranslated string.
+  official names and the list's own words, which English shows as they are (and which screen
+  readers then read as Chinese) — or `translate="no"`: people's own words, shown as typed.
+  Anything else is an untranslated string.
 - 繁體: the text converts to itself with OpenCC (s2tw, characters only, as the app converts list data), except
   inside `translate="no"` (people's own words, shown as typed) or `lang="zh-CN"`.
 
@@ -64,7 +65,9 @@ def untranslated(html: str, tag: str) -> list[str]:
     found = []
     for element, text in texts(soup):
         if tag == "en":
-            if HAN.search(text) and not marked(element, "lang", lambda v: v.startswith("zh")):
+            chinese = marked(element, "lang", lambda v: v.startswith("zh"))
+            own = marked(element, "translate", lambda v: v == "no")
+            if HAN.search(text) and not (chinese or own):
                 found.append(text.strip())
         elif tag == "zh-TW":
             kept = marked(element, "translate", lambda v: v == "no") or marked(
@@ -321,9 +324,7 @@ def test_the_check_finds_what_it_should():
       <p>Certificate <span lang="zh-CN">居住证明</span></p><p>办理</p>
       <input placeholder="例如：居住证明"><img alt="二维码">
       <p translate="no">这是我说的话</p></body></html>"""
-    assert sorted(untranslated(page, "en")) == sorted(
-        ["办理", "例如：居住证明", "二维码", "这是我说的话"]
-    )
+    assert sorted(untranslated(page, "en")) == sorted(["办理", "例如：居住证明", "二维码"])
     assert sorted(untranslated(page, "zh-TW")) == sorted(
         ["办 in 办理", "证 in 例如：居住证明", "维码 in 二维码"]
     )
