@@ -3,6 +3,7 @@ the page cache keeps each page per mode (a standard page is never served in 长�
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote
 
 import httpx
@@ -73,3 +74,17 @@ async def test_the_switch_link_comes_back_to_this_page_and_query(
     assert 'href="/mode?set=elder&amp;next=/complaints/new"' in r.text
     r = await client.get("/check?name=良民证&matter=找工作", headers=ELDER)
     assert "/mode?set=standard&amp;next=/check%3Fname%3D" in r.text
+
+
+async def test_a_cached_page_never_carries_a_visitors_stray_query(client):
+    """The header's switches link back to the page with the parameters it reads, and only
+    those: a cached page is shared, so one visitor's ?phone=… must not reach the next."""
+    first = await client.get("/certificates/abolished?q=%E8%AF%81%E6%98%8E&phone=13812345678")
+    second = await client.get("/certificates/abolished?q=%E8%AF%81%E6%98%8E")
+    for page in (first, second):
+        assert page.status_code == 200
+        assert "13812345678" not in page.text and "phone" not in page.text
+    back = re.findall(r'href="/lang\?[^"]*next=([^"&]+)', first.text)
+    assert back and {unquote(b) for b in back} == {"/certificates/abolished?q=%E8%AF%81%E6%98%8E"}
+    home = await client.get("/?utm_source=wechat")
+    assert "utm_source" not in home.text

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from litestar import Request
 
@@ -21,7 +22,17 @@ def display_mode(request: Request[Any, Any, Any]) -> str:
 
 
 def here(request: Request[Any, Any, Any]) -> str:
-    """This page's path and query, for a link that should come back to it."""
-    query = request.scope.get("query_string", b"").decode("latin-1")
+    """This page's path and the query parameters its route reads, for a link that should come
+    back to it. Other parameters are dropped: a cached page is shared by every visitor, and one
+    visitor's stray ?phone=… must not reach the next one's header links."""
     path = request.scope.get("raw_path", b"").decode("latin-1") or request.url.path
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    if query:
+        handler = request.scope.get("route_handler")
+        reads = {
+            getattr(field.kwarg_definition, "name", None) or name  # QueryParameter(name="q")
+            for name, field in (handler.parsed_fn_signature.parameters.items() if handler else ())
+        }
+        kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k in reads]
+        query = urlencode(kept)
     return local_path(path + ("?" + query if query else ""))
