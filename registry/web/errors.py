@@ -11,24 +11,29 @@ import asyncpg
 import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from markupsafe import Markup, escape
 
 from registry.infra.errorshape import ErrorBody, FieldError
+from registry.infra.i18n import ENGLISH, N_, TRADITIONAL, traditional, translations_for
+from registry.web.language import language_of
 from registry.web.urls import url_for
 
 log = logging.getLogger("registry")
 
+# msgids: the JSON errors say them as they are, the error page in the reader's language.
 MESSAGES = {
-    400: "请求参数有误",
-    403: "没有权限访问",
-    404: "找不到这个页面或事项",
-    405: "不支持这种请求方式",
-    409: "数据已被他人修改，请刷新后重试",
-    413: "提交的内容太大",
-    422: "提交的内容有误",
-    429: "请求太频繁，请稍后再试",
-    500: "服务器内部错误",
-    503: "服务暂时不可用，请稍后再试",
+    400: N_("请求参数有误"),
+    403: N_("没有权限访问"),
+    404: N_("找不到这个页面或事项"),
+    405: N_("不支持这种请求方式"),
+    409: N_("数据已被他人修改，请刷新后重试"),
+    413: N_("提交的内容太大"),
+    422: N_("提交的内容有误"),
+    429: N_("请求太频繁，请稍后再试"),
+    500: N_("服务器内部错误"),
+    503: N_("服务暂时不可用，请稍后再试"),
 }
+BAD_REQUEST = N_("请求有误")
 
 
 # Failures to reach PostgreSQL: 503 with Retry-After, and one log line. Anything else,
@@ -82,16 +87,21 @@ class InvalidInput(Exception):
     """Bad input, with the field each message is about."""
 
     def __init__(self, errors: list[FieldError], status: int = 400, message: str = "") -> None:
-        super().__init__(message or MESSAGES.get(status, "请求有误"))
+        super().__init__(message or MESSAGES.get(status, BAD_REQUEST))
         self.errors = errors
         self.status = status
-        self.message = message or MESSAGES.get(status, "请求有误")
+        self.message = message or MESSAGES.get(status, BAD_REQUEST)
 
 
 class NotFound(Exception):
-    def __init__(self, message: str = MESSAGES[404]) -> None:
-        super().__init__(message)
-        self.message = message
+    """Not there. `message` is a msgid; its %(name)s placeholders are filled from `params`
+    (in the reader's language on the error page, in Chinese in JSON)."""
+
+    def __init__(self, message: str = MESSAGES[404], **params: str) -> None:
+        self.msgid = message
+        self.params = params
+        self.message = message % params if params else message
+        super().__init__(self.message)
 
 
 def _field_errors(exc: HTTPException) -> list[FieldError]:
@@ -119,7 +129,7 @@ def describe(exc: Exception) -> tuple[int, str, list[FieldError]]:
     if isinstance(exc, HTTPException):
         code = exc.status_code
         detail = exc.detail if code < 500 and exc.detail and not exc.detail.isascii() else ""
-        return code, detail or MESSAGES.get(code, "请求有误"), []
+        return code, detail or MESSAGES.get(code, BAD_REQUEST), []
     return 500, MESSAGES[500], []
 
 
@@ -161,7 +171,43 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         )
     from registry.web.rendering import render_page
 
+    msgid, params = (exc.msgid, exc.params) if isinstance(exc, NotFound) else (message, {})
     html = render_page(
-        request, "errors/error.html", status=status, message=message, errors=errors, ref=ref
+        request,
+        "errors/error.html",
+        status=status,
+        message=_said(request, msgid, params, MESSAGES.get(status, BAD_REQUEST)),
+        errors=[(e.field, *_field_said(request, e.message)) for e in errors],
+        ref=ref,
     )
     return Response(html, status_code=status, headers=headers, media_type=MediaType.HTML)
+
+
+def _said(
+    request: Request[Any, Any, Any], msgid: str, params: dict[str, str], generic: str
+) -> Markup:
+    """The error page's message in the reader's language; what it names (a code, a typed
+    name) is shown as typed. A message no catalogue knows: converted for 繁體, and in English
+    the status's own words rather than Chinese."""
+    lang = language_of(request)
+    words = translations_for(lang)
+    said = words.gettext(msgid)
+    if said == msgid and lang == TRADITIONAL:
+        said = traditional(msgid)
+    elif said == msgid and lang == ENGLISH:
+        said, params = words.gettext(generic), {}
+    if not params:
+        return escape(said)
+    kept = {k: Markup('<span translate="no">%s</span>') % v for k, v in params.items()}
+    return Markup(escape(said)) % kept
+
+
+def _field_said(request: Request[Any, Any, Any], message: str) -> tuple[str, str]:
+    """A field's message and, in English, lang="zh-CN" when no catalogue translates it yet."""
+    lang = language_of(request)
+    said = translations_for(lang).gettext(message)
+    if said == message and lang == TRADITIONAL:
+        return traditional(message), ""
+    if said == message and lang == ENGLISH and message and not message.isascii():
+        return message, "zh-CN"
+    return said, ""

@@ -24,6 +24,7 @@ from registry.checker.pastdates import RETRY_AFTER_S
 from registry.checker.textnorm import simplify
 from registry.infra import clock
 from registry.infra.errorshape import FieldError
+from registry.infra.i18n import N_
 from registry.web.errors import InvalidInput, NotFound
 from registry.web.state import Worker, worker
 
@@ -129,7 +130,7 @@ async def certificate_detail(
     if cert is None:
         cert = await q.get_latest(conn, code)
     if cert is None:
-        raise NotFound(f"没有编号为 {code[:40]} 的证明事项")
+        raise NotFound(N_("没有编号为 %(code)s 的证明事项"), code=code[:40])
     history = await q.history(conn, code)
     return CertificateDetail(
         **{f: getattr(cert, f) for f in cert.__struct_fields__}, history=history
@@ -248,7 +249,7 @@ async def matter(
     except Busy as exc:
         raise _busy(exc) from exc
     if found is None:
-        raise NotFound(f"清单上没有“{name[:40]}”这个办理事项")
+        raise NotFound(N_("清单上没有“%(name)s”这个办理事项"), name=name[:40])
     return found.spoken()
 
 
