@@ -13,6 +13,7 @@ from litestar import MediaType, Request, Response
 from registry.infra import clock
 from registry.infra.cache import BoundedCache
 from registry.web.display import display_mode
+from registry.web.language import language_of
 
 # Rendered pages: 2-25 KB each, so 16 MB holds every list page and item page of the seed list
 # many times over, and the most visited ones of a 200,000-item list.
@@ -49,8 +50,11 @@ class PageCache:
     ) -> Response[bytes]:
         """Serve from memory, or render once; a repeat visit with a matching ETag gets 304.
         `key` names the page and the parsed parameters it is rendered from, nothing else; the
-        display mode (长辈版 or 标准版) is added here, so no page is served in the other mode."""
-        cache_key = msgspec.json.encode((clock.today().isoformat(), display_mode(request), key))
+        display mode (长辈版 or 标准版) and the language (简体, 繁體, English) are added here, so
+        no page is served in another mode or language (/changes once served its 简体 page to
+        every language: its route's key lacked the language)."""
+        variant = (display_mode(request), language_of(request))
+        cache_key = msgspec.json.encode((clock.today().isoformat(), *variant, key))
         hit = self.pages.get(cache_key)
         if hit is None:
             generation = self.generation
