@@ -20,7 +20,7 @@ from registry.complaints.models import (
     REPLY_RUNS,
 )
 from registry.infra import clock
-from registry.web import language
+from registry.web import language, sayings
 from registry.web.display import ELDER, display_mode, here
 from registry.web.state import worker
 from registry.web.urls import urls_of, with_query
@@ -106,6 +106,8 @@ def make_environment(directory: Path) -> Environment:
     env.filters["zh"] = language.list_text  # list data in Traditional characters for 繁體
     env.filters["zhspan"] = language.list_span  # …and marked lang="zh-CN" in English text
     env.globals["data_lang"] = language.data_lang  # <td{{ data_lang() }}>: the same, on an element
+    env.globals["verdict_words"] = sayings.verdict_words  # the checker's words as HTML
+    env.globals["item_step"] = sayings.item_step
     env.globals.update(
         Status=Status,
         STATUS_LABELS=STATUS_LABELS,

@@ -73,7 +73,7 @@ def parse_day(text: str | None, errors: list[FieldError]) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        errors.append(FieldError("on", "日期格式应为 YYYY-MM-DD"))
+        errors.append(FieldError("on", BAD_DAY))
         return None
 
 
@@ -138,6 +138,14 @@ async def certificate_detail(
 
 
 MAX_NAME = 100
+# A question's field errors: the JSON API says them in Chinese, pages in the reader's language
+# (the check page through the reader's catalogue, error pages through errors.handle).
+NO_NAME = N_("请输入被要求提供的证明名称")
+NAME_TOO_LONG = N_("证明名称不能超过 100 个字")
+TOO_LONG = N_("不能超过 100 个字")
+NO_MATTER = N_("请给出办理事项的名称")
+BAD_DAY = N_("日期格式应为 YYYY-MM-DD")
+assert f"{MAX_NAME} 个字" in NAME_TOO_LONG and f"{MAX_NAME} 个字" in TOO_LONG
 
 
 def parse_question(
@@ -152,12 +160,12 @@ def parse_question(
     errors: list[FieldError] = []
     name = (name or "").strip()
     if not name:
-        errors.append(FieldError("name", "请输入被要求提供的证明名称"))
+        errors.append(FieldError("name", NO_NAME))
     elif len(name) > MAX_NAME:
-        errors.append(FieldError("name", f"证明名称不能超过 {MAX_NAME} 个字"))
+        errors.append(FieldError("name", NAME_TOO_LONG))
     for field, value in (("matter", matter), ("department", department)):
         if value and len(value) > MAX_NAME:
-            errors.append(FieldError(field, f"不能超过 {MAX_NAME} 个字"))
+            errors.append(FieldError(field, TOO_LONG))
     day = parse_day(on, errors)
     if errors:
         raise InvalidInput(errors)
@@ -208,7 +216,7 @@ def parse_matter_query(q: str | None, on: str | None) -> tuple[str, dt.date | No
     errors: list[FieldError] = []
     text = (q or "").strip()
     if len(text) > MAX_NAME:
-        errors.append(FieldError("q", f"不能超过 {MAX_NAME} 个字"))
+        errors.append(FieldError("q", TOO_LONG))
     day = parse_day(on, errors)
     if errors:
         raise InvalidInput(errors)
@@ -220,9 +228,9 @@ def parse_matter_name(name: str | None, on: str | None) -> tuple[str, dt.date | 
     errors: list[FieldError] = []
     text = (name or "").strip()
     if not text:
-        errors.append(FieldError("name", "请给出办理事项的名称"))
+        errors.append(FieldError("name", NO_MATTER))
     elif len(text) > MAX_NAME:
-        errors.append(FieldError("name", f"不能超过 {MAX_NAME} 个字"))
+        errors.append(FieldError("name", TOO_LONG))
     day = parse_day(on, errors)
     if errors:
         raise InvalidInput(errors)

@@ -20,7 +20,7 @@ from registry.infra.errorshape import FieldError
 from registry.web import views
 from registry.web.client import client_address
 from registry.web.errors import InvalidInput, NotFound
-from registry.web.language import language_of
+from registry.web.language import language_of, speaks
 from registry.web.rendering import render_page
 from registry.web.state import worker
 from registry.web.urls import url_for
@@ -194,12 +194,13 @@ async def check(
     try:
         question, day = views.parse_question(name, matter, department, on)
     except InvalidInput as exc:
+        words = speaks(request)  # the field errors in the reader's language (the API's: 中文)
         html = render_page(
             request,
             "public/check.html",
             verdict=None,
             question=None,
-            errors=exc.errors,
+            errors=[FieldError(e.field, words.gettext(e.message)) for e in exc.errors],
             departments=await views.departments(worker(request)),
         )
         return Response(html.encode(), status_code=400, media_type=MediaType.HTML)
