@@ -207,7 +207,7 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ("GET", "/staff/audit"): Cell("audit", 200),
     ("GET", "/staff/users"): Cell("admin", 200),
     ("POST", "/staff/users/{user_id:int}/{change:str}"): Cell(
-        "admin", (303, "/staff/users?msg=%E5%B7%B2%E4%BF%9D%E5%AD%98")
+        "admin", (303, "/staff/users?msg=saved")
     ),
     ("GET", "/staff/calendar"): Cell("supervisor", 200),
     ("POST", "/staff/calendar"): Cell("supervisor", 422),

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 import msgspec
 
+from registry.infra.i18n import N_
+
 
 class Role(StrEnum):
     ADMIN = "admin"
@@ -13,7 +15,11 @@ class Role(StrEnum):
     DEPARTMENT = "department"
 
 
-ROLE_LABELS = {Role.ADMIN: "系统管理员", Role.SUPERVISOR: "监督部门", Role.DEPARTMENT: "承办部门"}
+ROLE_LABELS = {
+    Role.ADMIN: N_("系统管理员"),
+    Role.SUPERVISOR: N_("监督部门"),
+    Role.DEPARTMENT: N_("承办部门"),
+}
 
 
 class StaffUser(msgspec.Struct, kw_only=True, frozen=True):

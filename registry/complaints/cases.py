@@ -27,11 +27,12 @@ from registry.complaints.models import (
     Disclosure,
     NewComplaint,
     Receipt,
+    too_long,
 )
 from registry.complaints.queries import complaints as q
 from registry.infra import clock
 from registry.infra.errorshape import FieldError
-from registry.infra.i18n import CHINESE, Translations
+from registry.infra.i18n import CHINESE, N_, Translations
 from registry.infra.ratelimit import retry_after
 from registry.infra.textclean import MESSAGE as UNCLEAN
 from registry.infra.textclean import is_clean
@@ -59,10 +60,13 @@ EMAIL_LOCAL_RE = re.compile("^" + ATEXT + r"(\." + ATEXT + ")*$")
 # Long enough to be unguessable: a replay hands back the access code. A UUID is 36.
 KEY_RE = re.compile(r"^[\x21-\x7e]{16,200}$")
 OTHER = "other"
-CONTACT_NEEDED = (
+CONTACT_NEEDED = N_(
     "选“保密”或“实名”时，请留下电话或电子邮箱（至少一项），以便回复您；不想留联系方式请选“匿名”"
 )
-ANONYMOUS_WITH_CONTACT = "选“匿名”时不保存任何联系方式：请清空姓名、电话和电子邮箱，或改选“保密”"
+NO_SUCH_DEPARTMENT = N_("没有这个单位，请从列表中选择，或选“其他”并填写")
+ANONYMOUS_WITH_CONTACT = N_(
+    "选“匿名”时不保存任何联系方式：请清空姓名、电话和电子邮箱，或改选“保密”"
+)
 
 
 # The pages (a Jinja global) and the tests take it from here, where it was first written.
@@ -88,7 +92,7 @@ def _text(value: str | None, field: str, errors: list[FieldError], *, required: 
     elif not is_clean(text):  # the web boundary refuses these first; other callers too
         errors.append(FieldError(field, UNCLEAN))
     elif len(text) > LIMITS.get(field.removeprefix("contact."), 10_000):
-        errors.append(FieldError(field, f"不能超过 {LIMITS[field.removeprefix('contact.')]} 个字"))
+        errors.append(FieldError(field, too_long(LIMITS[field.removeprefix("contact.")])))
     return text
 
 
@@ -100,14 +104,14 @@ def validate(
     dep = (raw.department or "").strip()
     other = _text(raw.department_other, "department_other", errors)
     if not dep:
-        errors.append(FieldError("department", "请选择向您索要证明的单位"))
+        errors.append(FieldError("department", N_("请选择向您索要证明的单位")))
     elif dep == OTHER:
         if not other:
-            errors.append(FieldError("department_other", "请填写索要证明的单位名称"))
+            errors.append(FieldError("department_other", N_("请填写索要证明的单位名称")))
     elif dep not in departments:
-        errors.append(FieldError("department", "没有这个单位，请从列表中选择，或选“其他”并填写"))
+        errors.append(FieldError("department", NO_SUCH_DEPARTMENT))
     name = _text(
-        raw.certificate_name, "certificate_name", errors, required="请填写被索要的证明名称"
+        raw.certificate_name, "certificate_name", errors, required=N_("请填写被索要的证明名称")
     )
     matter = _text(raw.matter, "matter", errors)
     place = _text(raw.place, "place", errors)
@@ -119,9 +123,9 @@ def validate(
     phone = _text(contact.phone if contact else None, "contact.phone", errors)
     email = _text(contact.email if contact else None, "contact.email", errors)
     if phone and not PHONE_RE.match(phone):
-        errors.append(FieldError("contact.phone", "电话号码格式不对"))
+        errors.append(FieldError("contact.phone", N_("电话号码格式不对")))
     if email and not email_ok(email):
-        errors.append(FieldError("contact.email", "电子邮箱格式不对"))
+        errors.append(FieldError("contact.email", N_("电子邮箱格式不对")))
     # The same rules, in the same words, as the form states them before submitting.
     if disclosure is Disclosure.ANONYMOUS and (cname or phone or email):
         errors.append(FieldError("contact", ANONYMOUS_WITH_CONTACT))
@@ -169,17 +173,17 @@ def _label_ok(label: str) -> bool:
 
 def _demand_date(text: str | None, today: dt.date, errors: list[FieldError]) -> dt.date | None:
     if not text or not text.strip():
-        errors.append(FieldError("demanded_on", "请填写被索要证明的日期"))
+        errors.append(FieldError("demanded_on", N_("请填写被索要证明的日期")))
         return None
     try:
         day = dt.date.fromisoformat(text.strip())
     except ValueError:
-        errors.append(FieldError("demanded_on", "日期格式应为 YYYY-MM-DD"))
+        errors.append(FieldError("demanded_on", N_("日期格式应为 YYYY-MM-DD")))
         return None
     if day > today:
-        errors.append(FieldError("demanded_on", "日期不能晚于今天"))
+        errors.append(FieldError("demanded_on", N_("日期不能晚于今天")))
     elif day < dt.date(2000, 1, 1):
-        errors.append(FieldError("demanded_on", "日期太早了，请检查"))
+        errors.append(FieldError("demanded_on", N_("日期太早了，请检查")))
     return day
 
 
@@ -187,7 +191,7 @@ def _disclosure(raw: ComplaintIn, errors: list[FieldError]) -> Disclosure | None
     try:
         return Disclosure((raw.disclosure or "").strip())
     except ValueError:
-        errors.append(FieldError("disclosure", "请选择实名、保密或匿名"))
+        errors.append(FieldError("disclosure", N_("请选择实名、保密或匿名")))
         return None
 
 

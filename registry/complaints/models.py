@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Any
 
 import msgspec
 
-from registry.infra.i18n import N_
+from registry.infra.i18n import N_, Translations
 
 # Working days the office has to accept a complaint and to reply to it (design §2).
 ACCEPT_DAYS = 1
@@ -48,13 +49,28 @@ class Classification(StrEnum):
 
 
 CLASSIFICATION_LABELS = {
-    Classification.ABOLISHED: "索要已取消的证明",
-    Classification.UNLISTED: "索要清单之外的证明",
-    Classification.RETAINED_OUT_OF_SCOPE: "保留证明，但用于清单未列明的事项",
-    Classification.RETAINED_IN_SCOPE: "保留证明，在列明事项中索要",
-    Classification.OUT_OF_SCOPE: "证件（不是证明），由办公室核实",
-    Classification.UNDETERMINED: "要看办理事项，由办公室核实",
+    Classification.ABOLISHED: N_("索要已取消的证明"),
+    Classification.UNLISTED: N_("索要清单之外的证明"),
+    Classification.RETAINED_OUT_OF_SCOPE: N_("保留证明，但用于清单未列明的事项"),
+    Classification.RETAINED_IN_SCOPE: N_("保留证明，在列明事项中索要"),
+    Classification.OUT_OF_SCOPE: N_("证件（不是证明），由办公室核实"),
+    Classification.UNDETERMINED: N_("要看办理事项，由办公室核实"),
 }
+
+# A field's length limit, the one message with a number in it (pages translate it with said()).
+TOO_LONG = N_("不能超过 {limit} 个字")
+_TOO_LONG = re.compile("^" + re.escape(TOO_LONG).replace(re.escape("{limit}"), "(\\d+)") + "$")
+
+
+def too_long(limit: int) -> str:
+    return TOO_LONG.format(limit=limit)
+
+
+def said(message: str, tr: Translations) -> str:
+    """A field error's message (as the JSON API returns it, in 简体) in the reader's language."""
+    if found := _TOO_LONG.match(message):
+        return tr.gettext(TOO_LONG).format(limit=found[1])
+    return tr.gettext(message)
 
 
 class Disclosure(StrEnum):

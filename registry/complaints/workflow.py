@@ -19,18 +19,26 @@ import msgspec
 from registry.accounts.models import Role, StaffUser
 from registry.catalogue.queries import departments as dq
 from registry.complaints.events import FINDINGS, SATISFACTION
-from registry.complaints.models import REPLY_DAYS, ComplaintStatus, DeadlineReason, SatisfactionBy
+from registry.complaints.models import (
+    REPLY_DAYS,
+    ComplaintStatus,
+    DeadlineReason,
+    SatisfactionBy,
+    too_long,
+)
 from registry.complaints.queries import complaint_steps as steps
 from registry.complaints.queries import complaints as q
 from registry.complaints.queries.complaint_steps import Changes
 from registry.infra import clock, outbox
 from registry.infra.errorshape import FieldError
+from registry.infra.i18n import N_
 from registry.workflow import engine
 from registry.workflow.engine import Actor, Event, Guard, Invalid, Move, Outcome, Stale, Table
 
 __all__ = ["FINDINGS", "SATISFACTION", "Invalid", "Stale"]  # the routes' names for them
 
 EXTENDED_REPLY_DAYS = 20
+EXTENDED_ONCE = FieldError("reason", N_("这个答复期限已经延长过一次，不能再延长"))
 UNSATISFIED = {"unsatisfied", "very_unsatisfied"}
 COMPLAINANT = "complainant"  # the actor (and role) of the complainant's own steps
 COMMENT_LIMIT = 500
@@ -75,7 +83,7 @@ TRANSITIONS: dict[str, Move[Case]] = {
         S.ASSIGNED,
         SUP,
         DEP,
-        guard=Guard(_not_extended, FieldError("reason", "这个答复期限已经延长过一次，不能再延长")),
+        guard=Guard(_not_extended, EXTENDED_ONCE),
     ),
     Action.REPLY: _move({S.ASSIGNED}, S.REPLIED, SUP, DEP),
     Action.CLOSE: _move({S.REPLIED}, S.CLOSED, SUP),
@@ -84,7 +92,7 @@ TRANSITIONS: dict[str, Move[Case]] = {
         S.CLOSED,
         SUP,
         COMPLAINANT,
-        guard=Guard(_not_rated, FieldError("satisfaction", "这次办结已经记录过满意程度")),
+        guard=Guard(_not_rated, FieldError("satisfaction", N_("这次办结已经记录过满意程度"))),
     ),
     Action.NOTE: _move(set(S), None, SUP, DEP),
 }
@@ -216,7 +224,7 @@ def _text(form: Mapping[str, str], field: str, message: str = "", limit: int = 2
     if not value and message:
         raise Invalid([FieldError(field, message)])
     if len(value) > limit:
-        raise Invalid([FieldError(field, f"不能超过 {limit} 个字")])
+        raise Invalid([FieldError(field, too_long(limit))])
     return value
 
 
@@ -247,14 +255,14 @@ async def _accept(conn: asyncpg.Connection, req: engine.Request[Case]) -> Outcom
 
 
 async def _reject(conn: asyncpg.Connection, req: engine.Request[Case]) -> Outcome[Changes]:
-    reason = _text(req.form, "reason", "不予受理必须写明理由")
+    reason = _text(req.form, "reason", N_("不予受理必须写明理由"))
     return Outcome(S.REJECTED, Changes(reject_reason=reason), _event(Action.REJECT, reason))
 
 
 async def _assign(conn: asyncpg.Connection, req: engine.Request[Case]) -> Outcome[Changes]:
     dep = await dq.get_department(conn, (req.form.get("department") or "").strip())
     if dep is None:
-        raise Invalid([FieldError("department", "请选择承办部门")])
+        raise Invalid([FieldError("department", N_("请选择承办部门"))])
     event = _event(Action.ASSIGN, department=dep.name, code=dep.code)
     return Outcome(S.ASSIGNED, Changes(assigned_department=dep.code), event)
 
@@ -262,7 +270,7 @@ async def _assign(conn: asyncpg.Connection, req: engine.Request[Case]) -> Outcom
 async def _extend(conn: asyncpg.Connection, req: engine.Request[Case]) -> Outcome[Changes]:
     """Once per deadline (the table's guard): a reopened case's new deadline may be extended."""
     row = req.case
-    reason = _text(req.form, "reason", "延期必须写明理由")
+    reason = _text(req.form, "reason", N_("延期必须写明理由"))
     start = row["reply_from"] or clock.local(row["accepted_at"] or row["submitted_at"]).date()
     due = req.calendar.due(EXTENDED_REPLY_DAYS, start)
     changes = _deadline(DeadlineReason.EXTENDED, start, EXTENDED_REPLY_DAYS, due, reason)
@@ -274,14 +282,14 @@ async def _extend(conn: asyncpg.Connection, req: engine.Request[Case]) -> Outcom
 async def _reply(conn: asyncpg.Connection, req: engine.Request[Case]) -> Outcome[Changes]:
     finding = req.form.get("finding") or ""
     if finding not in FINDINGS:
-        raise Invalid([FieldError("finding", "请选择核查结论")])
-    taken = _text(req.form, "action_taken", "请写明处理情况")
+        raise Invalid([FieldError("finding", N_("请选择核查结论"))])
+    taken = _text(req.form, "action_taken", N_("请写明处理情况"))
     changes = Changes(replied=True, finding=finding, action_taken=taken)
     return Outcome(S.REPLIED, changes, _event(Action.REPLY, taken, finding=finding))
 
 
 async def _close(conn: asyncpg.Connection, req: engine.Request[Case]) -> Outcome[Changes]:
-    result = _text(req.form, "result", "办结必须写明告诉投诉人的办理结果")
+    result = _text(req.form, "result", N_("办结必须写明告诉投诉人的办理结果"))
     on_time = req.calendar.today <= req.case["reply_due"]
     changes = Changes(closed=True, closed_on_time=on_time, result=result)
     return Outcome(S.CLOSED, changes, _event(Action.CLOSE, result), extra={"title": "result"})
@@ -293,7 +301,7 @@ async def _follow_up(conn: asyncpg.Connection, req: engine.Request[Case]) -> Out
     once, with a clean deadline."""
     level = req.form.get("satisfaction") or ""
     if level not in SATISFACTION:
-        raise Invalid([FieldError("satisfaction", "请选择满意程度")])
+        raise Invalid([FieldError("satisfaction", N_("请选择满意程度"))])
     comment = _text(req.form, "comment", limit=COMMENT_LIMIT)
     mine = req.actor.name == COMPLAINANT
     by = SatisfactionBy.COMPLAINANT if mine else SatisfactionBy.OFFICE
@@ -316,7 +324,7 @@ async def _follow_up(conn: asyncpg.Connection, req: engine.Request[Case]) -> Out
 
 
 async def _note(conn: asyncpg.Connection, req: engine.Request[Case]) -> Outcome[Changes]:
-    text = _text(req.form, "note", "请填写备注内容")
+    text = _text(req.form, "note", N_("请填写备注内容"))
     return Outcome(req.case["status"], Changes(), _event(Action.NOTE, text, public=False))
 
 

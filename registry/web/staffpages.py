@@ -12,6 +12,8 @@ from litestar.utils.scope.state import ScopeState
 
 from registry.accounts import auth
 from registry.accounts.models import StaffUser
+from registry.infra.i18n import N_
+from registry.web.language import speaks
 from registry.web.rendering import csrf_cookie, render_page
 
 Req = Request[Any, Any, Any]
@@ -27,6 +29,16 @@ def user_of(request: Req) -> StaffUser:
 def page_number(page_no: int) -> int:
     """Every staff list's page number, as given in the URL, clamped to what can exist."""
     return max(1, min(page_no, MAX_PAGE))
+
+
+# Messages a redirect passes in its URL (?msg=saved): keys, shown in the reader's language.
+FLASH = {"saved": N_("已保存"), "unknown": N_("未知操作")}
+
+
+def flash_message(request: Req) -> str:
+    """The ?msg= of a redirect: a key of FLASH in the reader's language (other text as sent)."""
+    msg = request.query_params.get("msg", "")[:200]
+    return speaks(request).gettext(FLASH[msg]) if msg in FLASH else msg
 
 
 def page(
@@ -46,7 +58,7 @@ def page(
         token = bound
         cookies.append(csrf_cookie(request, bound))
     context.setdefault("csrf_token", token)
-    context.setdefault("flash", request.query_params.get("msg", "")[:200])
+    context.setdefault("flash", flash_message(request))
     html = render_page(request, template, **context)
     return Response(
         html.encode(),

@@ -18,12 +18,13 @@ import asyncpg
 
 from registry.infra import audit, clock, outbox
 from registry.infra.errorshape import FieldError
+from registry.infra.i18n import N_
 from registry.workflow.queries import deadlines as q
 from registry.workflow.workdays import Overrides, add_workdays
 
 CaseT = TypeVar("CaseT")
 ChangeT = TypeVar("ChangeT")
-ROLE_REFUSED = FieldError("action", "您的角色不能执行这个操作")
+ROLE_REFUSED = FieldError("action", N_("您的角色不能执行这个操作"))
 
 
 class Stale(Exception):

@@ -14,9 +14,10 @@ from litestar.utils.scope.state import ScopeState
 
 from registry.catalogue.queries import departments as dq
 from registry.complaints import cases
-from registry.complaints.models import ComplaintIn, ContactIn
+from registry.complaints.models import ComplaintIn, ContactIn, said
 from registry.infra import clock
 from registry.infra.errorshape import FieldError
+from registry.infra.i18n import N_
 from registry.web import inputguard
 from registry.web.client import TooManyRequests, limit
 from registry.web.errors import InvalidInput, db_unreachable
@@ -81,6 +82,8 @@ async def render_form(
         token = state_token
     else:
         token, fresh = new_csrf_token(request)
+    tr = speaks(request)  # the messages as the JSON API has them (简体), in the reader's language
+    errors = [FieldError(e.field, said(e.message, tr)) for e in errors]
     by_field: dict[str, list[str]] = {}
     for e in errors:
         by_field.setdefault(e.field.replace("contact.", "contact_"), []).append(e.message)
@@ -91,7 +94,7 @@ async def render_form(
         errors=errors,
         field_errors=by_field,
         departments=departments,
-        message=message,
+        message=tr.gettext(message) if message else "",
         today=clock.today(),
         csrf_token=token,
     )
@@ -140,7 +143,7 @@ async def create(
     """Post/Redirect/Get; on any problem the form comes back with everything typed."""
     form = {k: str(v) for k, v in data.items() if k in (*FORM_FIELDS, "form_token")}
     if not csrf_matches(request, str(data.get("_csrf_token", ""))):
-        msg = "页面已过期或浏览器禁用了 Cookie，请再点一次“提交”。您填写的内容都还在。"
+        msg = N_("页面已过期或浏览器禁用了 Cookie，请再点一次“提交”。您填写的内容都还在。")
         return await render_form(request, form, [], status=403, message=msg)
     if refused := inputguard.refused(request):  # control characters, already removed
         return await render_form(request, form, refused, status=422)
@@ -152,12 +155,12 @@ async def create(
     except InvalidInput as exc:
         return await render_form(request, form, exc.errors, status=exc.status)
     except TooManyRequests:
-        msg = "提交太频繁，请过几分钟再提交。您填写的内容已保留。"
+        msg = N_("提交太频繁，请过几分钟再提交。您填写的内容已保留。")
         return await render_form(request, form, [], status=429, message=msg)
     except Exception as exc:
         if not db_unreachable(exc):
             raise
-        msg = "系统暂时无法保存您的投诉，请稍后再点“提交”。您填写的内容都还在。"
+        msg = N_("系统暂时无法保存您的投诉，请稍后再点“提交”。您填写的内容都还在。")
         return await render_form(request, form, [], status=503, message=msg)
     cookie = Cookie(
         key=RECEIPT_COOKIE,

@@ -12,7 +12,8 @@ from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 
 from registry.complaints import cases, workflow
-from registry.complaints.models import ComplaintPublic
+from registry.complaints.models import ComplaintPublic, said
+from registry.infra.i18n import N_
 from registry.web import inputguard
 from registry.web.client import TooManyRequests, limit
 from registry.web.language import speaks
@@ -36,13 +37,18 @@ def track_page(
     status: int = 200,
     **extra: Any,
 ) -> Response[bytes]:
-    """The tracking page: the form, or a complaint with its rating form; never cached."""
+    """The tracking page: the form, or a complaint with its rating form; never cached. Messages
+    (as the code and the JSON API have them, in 简体) are shown in the reader's language."""
+    tr = speaks(request)
+    extra["field_errors"] = {
+        f: [said(m, tr) for m in messages] for f, messages in extra.get("field_errors", {}).items()
+    }
     html = render_page(
         request,
         "complaints/track.html",
         reference=reference,
         complaint=complaint,
-        error=error,
+        error=said(error, tr) if error else "",
         csrf_token=ScopeState.from_scope(request.scope).csrf_token or "",
         satisfaction=workflow.SATISFACTION,
         unsatisfied=workflow.UNSATISFIED,
@@ -70,7 +76,7 @@ async def track_form(
             try:
                 await limit(request, "track", worker(request).settings.tracking_limit, conn)
             except TooManyRequests:
-                error = "查询太频繁，请过几分钟再试。"
+                error = N_("查询太频繁，请过几分钟再试。")
                 return track_page(request, reference=reference, error=error, status=429)
             complaint = await cases.track(conn, reference, code, speaks(request))
         if complaint is not None:
@@ -98,9 +104,9 @@ async def track(
         async with worker(request).pool.acquire() as conn:
             complaint = await cases.track(conn, reference, code, speaks(request))
         if complaint is None:
-            status, error = 404, "查询编号或查询码不正确，请核对后再试。"
+            status, error = 404, N_("查询编号或查询码不正确，请核对后再试。")
     except TooManyRequests:
-        status, error = 429, "查询太频繁，请过几分钟再试。"
+        status, error = 429, N_("查询太频繁，请过几分钟再试。")
     return track_page(
         request,
         reference=reference,
@@ -122,15 +128,16 @@ async def rate(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[A
     reference = str(data.get("reference", ""))[:40].strip()
     code = str(data.get("access_code", ""))[:40]
     form = {k: str(data.get(k, "")) for k in ("satisfaction", "comment")}
+    tr = speaks(request)
     try:
         await limit(request, "track", worker(request).settings.tracking_limit)
     except TooManyRequests:
-        return track_page(request, reference=reference, error="操作太频繁，请过几分钟再试。",
+        return track_page(request, reference=reference, error=N_("操作太频繁，请过几分钟再试。"),
                           status=429)  # fmt: skip
     async with worker(request).pool.acquire() as conn:
         row = await cases.find(conn, reference, code)
         if row is None:
-            error = "查询编号或查询码不正确，请核对后再试。"
+            error = N_("查询编号或查询码不正确，请核对后再试。")
             return track_page(request, reference=reference, error=error, status=404)
         errors = inputguard.refused(request)
         status, error = 422, inputguard.summary(errors)
@@ -141,9 +148,9 @@ async def rate(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[A
                 )
                 return _rated(request, row["reference"], code)
             except workflow.Stale:
-                status, error = 409, "这件投诉的办理状态刚刚有了变化，请看下面的最新情况。"
+                status, error = 409, N_("这件投诉的办理状态刚刚有了变化，请看下面的最新情况。")
             except workflow.Invalid as exc:
-                errors, error = exc.errors, "；".join(e.message for e in exc.errors)
+                errors, error = exc.errors, "；".join(said(e.message, tr) for e in exc.errors)
         complaint = await cases.track(conn, reference, code, speaks(request))
     by_field = {e.field: [e.message] for e in errors}
     return track_page(

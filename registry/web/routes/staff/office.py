@@ -54,7 +54,7 @@ async def user_list(request: Req) -> Response[bytes]:
 async def user_change(request: Req, user_id: FromPath[int], change: FromPath[str]) -> Response[Any]:
     """Deactivate, reactivate or unlock an account; new accounts come from `registry user add`."""
     if change not in ("deactivate", "activate", "unlock"):
-        return Redirect(url_for(request, "office.users", {"msg": "未知操作"}), status_code=303)
+        return Redirect(url_for(request, "office.users", {"msg": "unknown"}), status_code=303)
     admin = user_of(request)
     async with worker(request).pool.acquire() as conn, conn.transaction():
         name = await q.change_user(conn, user_id, change)
@@ -64,7 +64,7 @@ async def user_change(request: Req, user_id: FromPath[int], change: FromPath[str
             )
             if change == "deactivate":
                 await q.end_sessions_of(conn, user_id)
-    return Redirect(url_for(request, "office.users", {"msg": "已保存"}), status_code=303)
+    return Redirect(url_for(request, "office.users", {"msg": "saved"}), status_code=303)
 
 
 router = Router(

@@ -15,12 +15,14 @@ from registry.accounts.models import Role, StaffUser
 from registry.catalogue.queries import departments as dq
 from registry.complaints import workflow
 from registry.complaints.events import staff_entry
-from registry.complaints.models import Classification, ComplaintStatus
+from registry.complaints.models import Classification, ComplaintStatus, said
 from registry.complaints.queries import complaints as q
 from registry.infra import audit, clock, ratelimit
 from registry.infra.errorshape import FieldError
+from registry.infra.i18n import N_, Translations
 from registry.web import inputguard
 from registry.web.client import client_address
+from registry.web.language import speaks
 from registry.web.rendering import csrf_cookie
 from registry.web.staffpages import page, page_number, user_of
 from registry.web.state import worker
@@ -59,15 +61,19 @@ def _safe_next(target: str | None) -> str:
     return target if target and target.startswith("/staff/") and "//" not in target else "/staff/"
 
 
-def _wait_text(seconds: int) -> str:
-    return f"{seconds} 秒" if seconds < 120 else f"约 {(seconds + 59) // 60} 分钟"
+def _wait_text(seconds: int, tr: Translations) -> str:
+    if seconds < 120:
+        return tr.ngettext("%(n)s 秒", "%(n)s 秒", seconds) % {"n": seconds}
+    minutes = (seconds + 59) // 60
+    return tr.ngettext("约 %(n)s 分钟", "约 %(n)s 分钟", minutes) % {"n": minutes}
 
 
 LOGIN_REFUSED = {
-    "rate": "登录尝试过于频繁，请在{wait}后再试。",
-    "address": "此账户在您当前的网络地址连续登录失败次数过多，请在{wait}后再试。",
-    "account": "此账户近期在多处登录失败，登录已放慢，请在{wait}后再试。",
+    "rate": N_("登录尝试过于频繁，请在{wait}后再试。"),
+    "address": N_("此账户在您当前的网络地址连续登录失败次数过多，请在{wait}后再试。"),
+    "account": N_("此账户近期在多处登录失败，登录已放慢，请在{wait}后再试。"),
 }
+WRONG_LOGIN = N_("用户名或密码不正确，或账户已停用。")
 
 
 @post("/login", name="staff.login", opt={"policy": "public"})
@@ -94,10 +100,11 @@ async def login(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[
     if result.user_id is None:
         # The same answers for unknown names, wrong passwords and inactive accounts.
         refused = result.wait > 0
+        tr = speaks(request)
         error = (
-            LOGIN_REFUSED[result.waits_for].format(wait=_wait_text(result.wait))
+            tr.gettext(LOGIN_REFUSED[result.waits_for]).format(wait=_wait_text(result.wait, tr))
             if refused
-            else "用户名或密码不正确，或账户已停用。"
+            else tr.gettext(WRONG_LOGIN)
         )
         return page(
             request,
@@ -176,12 +183,15 @@ async def queue(
 
 
 async def _detail(request: Req, complaint_id: int, **extra: Any) -> Response[bytes]:
+    """The case; `error` (a message as the code has it, 简体) is shown in the reader's language."""
     user = user_of(request)
+    if extra.get("error"):
+        extra["error"] = said(extra["error"], speaks(request))
     async with worker(request).pool.acquire() as conn:
         row = await q.get_for_staff(conn, complaint_id, scope_of(user))
         if row is None:
             raise NotFoundException()
-        events = [staff_entry(e) for e in await q.all_events(conn, complaint_id)]
+        events = [staff_entry(e, speaks(request)) for e in await q.all_events(conn, complaint_id)]
         departments = await dq.list_departments(conn)
     actions = workflow.allowed(user, row)  # the engine's answer: the page offers exactly these
     return page(
@@ -246,7 +256,7 @@ async def act(
             complaint_id,
             status=409,
             form=form,
-            error="这件投诉刚被其他人处理过，页面已刷新为最新状态，请确认后再操作。",
+            error=N_("这件投诉刚被其他人处理过，页面已刷新为最新状态，请确认后再操作。"),
         )
     except workflow.Invalid as exc:
         return await _detail(
@@ -255,9 +265,9 @@ async def act(
             status=422,
             form=form,
             errors=exc.errors,
-            error="；".join(e.message for e in exc.errors),
+            error="；".join(said(e.message, speaks(request)) for e in exc.errors),
         )
-    url = url_for(request, "staff.complaint", {"msg": "已保存"}, complaint_id=complaint_id)
+    url = url_for(request, "staff.complaint", {"msg": "saved"}, complaint_id=complaint_id)
     return Redirect(url, status_code=303)
 
 
@@ -275,7 +285,7 @@ async def reveal(
         error = inputguard.summary(refused)
         return await _detail(request, complaint_id, status=422, errors=refused, error=error)
     if not reason:
-        err = [FieldError("reason", "查看联系方式必须写明理由")]
+        err = [FieldError("reason", N_("查看联系方式必须写明理由"))]
         return await _detail(request, complaint_id, status=422, errors=err, error=err[0].message)
     user = user_of(request)
     async with worker(request).pool.acquire() as conn, conn.transaction():
