@@ -93,7 +93,8 @@ class Version(msgspec.Struct, kw_only=True):
     changes: list[FieldChange] = []
 
 
-# What a version did, judged against the version of the same code just before it.
+# What a version did, judged against the version of the same code just before it (the JSON
+# API's words; pages say them through _macros/certificates.html change_word).
 CHANGE_LABELS = {
     "initial": "列入初始清单",
     "added": "新增",
@@ -103,23 +104,23 @@ CHANGE_LABELS = {
     "corrected": "更正",
 }
 # The list's fields as official lists name them, in their order: the file columns
-# (listformat.COLUMNS) and the labels of diffs.
+# (listformat.COLUMNS) and the labels of diffs (msgids: pages translate them as they render).
 FIELD_LABELS = {
-    "code": "编号",
-    "name": "证明名称",
-    "aliases": "别名",
-    "status": "状态",
-    "issuer": "开具单位",
-    "demanded_by": "索要单位",
-    "matters": "办理事项",
-    "legal_basis": "设定依据",
-    "legal_basis_level": "依据层级",
-    "domain": "所属领域",
-    "replacement": "取消后办理方式",
-    "retain_reason": "保留原因",
-    "decision_doc": "决定文号",
-    "effective_from": "生效日期",
-    "note": "备注",
+    "code": N_("编号"),
+    "name": N_("证明名称"),
+    "aliases": N_("别名"),
+    "status": N_("状态"),
+    "issuer": N_("开具单位"),
+    "demanded_by": N_("索要单位"),
+    "matters": N_("办理事项"),
+    "legal_basis": N_("设定依据"),
+    "legal_basis_level": N_("依据层级"),
+    "domain": N_("所属领域"),
+    "replacement": N_("取消后办理方式"),
+    "retain_reason": N_("保留原因"),
+    "decision_doc": N_("决定文号"),
+    "effective_from": N_("生效日期"),
+    "note": N_("备注"),
 }
 # Fields whose difference makes a new version; the code and effective date alone do not.
 COMPARED = tuple(f for f in FIELD_LABELS if f not in ("code", "effective_from"))
