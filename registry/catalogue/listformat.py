@@ -20,6 +20,7 @@ from registry.catalogue.models import (
     Status,
 )
 from registry.infra import textclean
+from registry.infra.i18n import N_
 
 # (field, Chinese header as official lists write it); the field name is accepted as a header.
 COLUMNS: tuple[tuple[str, str], ...] = tuple(FIELD_LABELS.items())
@@ -69,12 +70,12 @@ def parse_rows(
 ) -> tuple[list[ParsedRow], list[RowError]]:
     """Validate every row; row numbers are spreadsheet rows (the header is row 1)."""
     if not table:
-        raise TransferError("文件是空的")
+        raise TransferError(N_("文件是空的"))
     header = [HEADER_TO_FIELD.get(h.strip().lstrip("\ufeff")) for h in table[0]]
     missing = {"name", "status"} - {h for h in header if h}
     if missing:
         names = "、".join(zh for f, zh in COLUMNS if f in missing)
-        raise TransferError(f"缺少必需的列：{names}")
+        raise TransferError(N_("缺少必需的列：%(names)s") % {"names": names})
     parsed: list[ParsedRow] = []
     errors: list[RowError] = []
     seen_codes: dict[str, int] = {}
@@ -95,7 +96,8 @@ def parse_rows(
             (cert.name, seen_names, "证明名称"),
         ):
             if key and key in seen:
-                errors.append(RowError(i, f"{label}“{key}”与第 {seen[key]} 行重复"))
+                said = N_("%(label)s“%(key)s”与第 %(row)s 行重复")
+                errors.append(RowError(i, said % {"label": label, "key": key, "row": seen[key]}))
                 break
             if key:
                 seen[key] = i
@@ -120,24 +122,29 @@ def _parse_row(raw: dict[str, str], today: dt.date) -> tuple[Certificate, dt.dat
     # per row, then find the column.
     if not textclean.is_clean("".join(raw.values())):
         field, ch = next((f, c) for f, t in raw.items() if (c := textclean.bad_char(t)))
-        return f"{FIELD_LABELS[field]}{textclean.MESSAGE}（U+{ord(ch):04X}）"
+        said = N_("%(column)s含有不可见的控制字符，请删除后重试（U+%(code)s）")  # textclean.MESSAGE
+        return said % {"column": FIELD_LABELS[field], "code": f"{ord(ch):04X}"}
     name = raw.get("name", "")
     if not name:
-        return "证明名称不能为空"
+        return N_("证明名称不能为空")
     status = STATUS_WORDS.get(raw.get("status", "").lower())
     if status is None:
-        return f"状态“{raw.get('status', '')}”无法识别：应为“保留”或“取消”"
+        return N_("状态“%(status)s”无法识别：应为“保留”或“取消”") % {
+            "status": raw.get("status", "")
+        }
     code = raw.get("code", "")
     if code and not CODE_RE.match(code):
-        return f"编号“{code}”格式不对：只能包含字母、数字、- 和 _"
+        return N_("编号“%(code)s”格式不对：只能包含字母、数字、- 和 _") % {"code": code}
     level = raw.get("legal_basis_level", "")
     if level and level not in LEGAL_BASIS_LEVELS:
-        return f"依据层级“{level}”无法识别：应为 {'、'.join(LEGAL_BASIS_LEVELS)} 之一"
+        said = N_("依据层级“%(level)s”无法识别：应为 %(levels)s 之一")
+        return said % {"level": level, "levels": "、".join(LEGAL_BASIS_LEVELS)}
     if status is Status.RETAINED and not raw.get("legal_basis"):
-        return "保留的证明事项必须写明设定依据"
+        return N_("保留的证明事项必须写明设定依据")
     eff = parse_date(raw.get("effective_from", ""), today)
     if eff is None:
-        return f"生效日期“{raw.get('effective_from')}”无法识别：应为 YYYY-MM-DD"
+        said = N_("生效日期“%(day)s”无法识别：应为 YYYY-MM-DD")
+        return said % {"day": raw.get("effective_from")}
     lists = {f: split_list(raw.get(f, "")) for f in LIST_FIELDS}
     replacement = raw.get("replacement", "")
     cert = Certificate(

@@ -16,6 +16,7 @@ from pathlib import Path
 import msgspec
 
 from registry.catalogue import sheets
+from registry.catalogue.sheets import N_
 
 GB = 1024 * 1024 * 1024
 UPLOAD_MEMORY = 1 * GB
@@ -38,9 +39,7 @@ async def read_table(
 ) -> list[list[str]]:
     """sheets.read_table, in a child; its refusals come back as the same SheetError."""
     if len(data) > limits.file_bytes:  # before copying it into a pipe
-        raise sheets.SheetError(
-            f"文件超过 {limits.file_bytes // sheets.MB} MB 的上限：请拆分后分批导入"
-        )
+        raise sheets.SheetError(sheets.TOO_BIG % {"n": limits.file_bytes // sheets.MB})
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -56,7 +55,8 @@ async def read_table(
         out, _ = await asyncio.wait_for(proc.communicate(data), seconds)
     except TimeoutError:
         raise sheets.SheetError(
-            f"文件在 {seconds:.0f} 秒内没有读完，已停止：请检查文件或拆分后分批导入"
+            N_("文件在 %(n)s 秒内没有读完，已停止：请检查文件或拆分后分批导入")
+            % {"n": f"{seconds:.0f}"}
         ) from None
     finally:
         if proc.returncode is None:  # timed out, or the request was cancelled
@@ -69,7 +69,8 @@ async def read_table(
         result = None
     if result is None:
         raise sheets.SheetError(
-            f"读取文件时超出了 {memory // GB} GB 的内存上限或意外中止：文件可能是恶意构造的"
+            N_("读取文件时超出了 %(n)s GB 的内存上限或意外中止：文件可能是恶意构造的")
+            % {"n": memory // GB}
         )
     if result.error:
         raise sheets.SheetError(result.error)
@@ -85,9 +86,7 @@ async def read_file(
 ) -> list[list[str]]:
     """A file the operator names: its size is checked before it is read into memory."""
     if (await asyncio.to_thread(path.stat)).st_size > limits.file_bytes:
-        raise sheets.SheetError(
-            f"文件超过 {limits.file_bytes // sheets.MB} MB 的上限：请拆分后分批导入"
-        )
+        raise sheets.SheetError(sheets.TOO_BIG % {"n": limits.file_bytes // sheets.MB})
     data = await asyncio.to_thread(path.read_bytes)
     return await read_table(data, path.name, limits, memory=memory, seconds=seconds)
 
@@ -102,7 +101,9 @@ def _child() -> int:
     except sheets.SheetError as exc:
         result = _Result(error=str(exc))
     except MemoryError:
-        result = _Result(error=f"读取文件时超出了 {memory // GB} GB 的内存上限：文件可能有问题")
+        result = _Result(
+            error=N_("读取文件时超出了 %(n)s GB 的内存上限：文件可能有问题") % {"n": memory // GB}
+        )
     sys.stdout.buffer.write(msgspec.msgpack.encode(result))
     return 0
 

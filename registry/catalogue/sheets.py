@@ -20,6 +20,19 @@ import msgspec
 from registry.catalogue import csvtext, xlsxrows
 from registry.infra import textclean
 
+
+def N_(message: str) -> str:
+    """Marks a msgid, as registry.infra.i18n.N_ does: defined here so that the sheet reader's
+    child process (sheetproc.py) starts without loading the catalogues' OpenCC."""
+    return message
+
+
+# The refusals (msgids: the import page shows them in the reader's language; the CLI in 简体).
+TOO_BIG = N_("文件超过 %(n)s MB 的上限：请拆分后分批导入")
+TOO_MANY_ROWS = N_("文件超过 %(n)s 行的上限（不含表头）：请拆分后分批导入")
+TOO_MANY_CELLS = N_("文件超过 %(n)s 个单元格的上限：请拆分后分批导入")
+UNREADABLE_XLSX = N_("无法读取 XLSX 文件：%(why)s")
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MB = 1024 * 1024
 _EMPTY: list[str] = []  # one shared list for every empty row: row numbers stay, memory does not
@@ -52,7 +65,7 @@ def read_table(data: bytes, filename: str, limits: Limits = DEFAULT) -> list[lis
     """Rows of cells as text from a CSV (UTF-8, or GB18030 that reads as Chinese) or XLSX.
     Trailing empty cells are dropped; an empty row is an empty list."""
     if len(data) > limits.file_bytes:
-        raise SheetError(f"文件超过 {limits.file_bytes // MB} MB 的上限：请拆分后分批导入")
+        raise SheetError(TOO_BIG % {"n": limits.file_bytes // MB})
     counter = _Counter(limits)
     if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
         return _read_xlsx(data, counter)
@@ -62,12 +75,14 @@ def read_table(data: bytes, filename: str, limits: Limits = DEFAULT) -> list[lis
         raise SheetError(str(exc)) from None
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise SheetError(f"文件第 {line} 行含有 NUL 字符：这不是文本 CSV 文件")
+        raise SheetError(N_("文件第 %(row)s 行含有 NUL 字符：这不是文本 CSV 文件") % {"row": line})
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         return [counter.row(cells) for cells in reader]
     except csv.Error as exc:
-        raise SheetError(f"CSV 格式错误（第 {reader.line_num} 行）：{exc}") from None
+        raise SheetError(
+            N_("CSV 格式错误（第 %(row)s 行）：%(why)s") % {"row": reader.line_num, "why": exc}
+        ) from None
 
 
 class _Counter:
@@ -81,27 +96,34 @@ class _Counter:
         lim = self.limits
         self.rows += 1
         if self.rows > lim.rows + 1:
-            raise SheetError(f"文件超过 {lim.rows:,} 行的上限（不含表头）：请拆分后分批导入")
+            raise SheetError(TOO_MANY_ROWS % {"n": f"{lim.rows:,}"})
         end = len(values)
         while end and (values[end - 1] is None or values[end - 1] == ""):
             end -= 1
         if not end:
             return _EMPTY
         if end > lim.columns:
-            raise SheetError(f"第 {self.rows} 行超过 {lim.columns} 列的上限")
+            raise SheetError(
+                N_("第 %(row)s 行超过 %(n)s 列的上限") % {"row": self.rows, "n": lim.columns}
+            )
         cells = [_cell_text(v) for v in values[:end]]
         for col, text in enumerate(cells, start=1):
             if len(text) > lim.cell_chars:
                 raise SheetError(
-                    f"第 {self.rows} 行第 {col} 列超过每格 {lim.cell_chars:,} 个字符的上限"
+                    N_("第 %(row)s 行第 %(col)s 列超过每格 %(n)s 个字符的上限")
+                    % {"row": self.rows, "col": col, "n": f"{lim.cell_chars:,}"}
                 )
             if text:
                 self.cells += 1
                 self.chars += len(text)
         if self.cells > lim.cells:
-            raise SheetError(f"文件超过 {lim.cells:,} 个非空单元格的上限：请拆分后分批导入")
+            raise SheetError(
+                N_("文件超过 %(n)s 个非空单元格的上限：请拆分后分批导入") % {"n": f"{lim.cells:,}"}
+            )
         if self.chars > lim.text_chars:
-            raise SheetError(f"文件超过共 {lim.text_chars:,} 个字符的上限：请拆分后分批导入")
+            raise SheetError(
+                N_("文件超过共 %(n)s 个字符的上限：请拆分后分批导入") % {"n": f"{lim.text_chars:,}"}
+            )
         return cells
 
 
@@ -117,11 +139,11 @@ def _read_xlsx(data: bytes, counter: _Counter) -> list[list[str]]:
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
         if isinstance(exc, SheetError):
             raise
-        raise SheetError(f"无法读取 XLSX 文件：{exc}") from None
+        raise SheetError(UNREADABLE_XLSX % {"why": exc}) from None
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise SheetError(f"无法读取 XLSX 文件：{exc}") from exc
+        raise SheetError(UNREADABLE_XLSX % {"why": exc}) from exc
     try:
         sheet = wb.worksheets[0]
         _check_dimension(sheet.max_row, sheet.max_column, limits)
@@ -137,7 +159,7 @@ def _read_xlsx(data: bytes, counter: _Counter) -> list[list[str]]:
     except xlsxrows.XlsxError as exc:
         raise SheetError(str(exc)) from None
     except Exception as exc:
-        raise SheetError(f"无法读取 XLSX 文件：{exc}") from exc
+        raise SheetError(UNREADABLE_XLSX % {"why": exc}) from exc
     finally:
         wb.close()
 
@@ -147,12 +169,15 @@ def _check_members(archive: zipfile.ZipFile, limits: Limits) -> None:
     declared sizes bound what openpyxl can be made to read."""
     members = archive.infolist()
     if len(members) > limits.zip_members:
-        raise SheetError(f"XLSX 文件有 {len(members):,} 个部件，超过 {limits.zip_members:,} 的上限")
+        raise SheetError(
+            N_("XLSX 文件有 %(n)s 个部件，超过 %(most)s 的上限")
+            % {"n": f"{len(members):,}", "most": f"{limits.zip_members:,}"}
+        )
     total = sum(m.file_size for m in members)
     if total > limits.unzipped_bytes:
         raise SheetError(
-            f"XLSX 文件解压后有 {total // MB:,} MB，超过 {limits.unzipped_bytes // MB:,} MB 的上限"
-            "：文件可能已损坏或是恶意构造的"
+            N_("XLSX 文件解压后有 %(n)s MB，超过 %(most)s MB 的上限：文件可能已损坏或是恶意构造的")
+            % {"n": f"{total // MB:,}", "most": f"{limits.unzipped_bytes // MB:,}"}
         )
 
 
@@ -160,8 +185,16 @@ def _check_dimension(max_row: int | None, max_column: int | None, limits: Limits
     """The sheet's own <dimension>: refused before a single row is read."""
     if (max_row or 0) > limits.rows + 1 or (max_column or 0) > limits.columns:
         raise SheetError(
-            f"表格声明的大小（{max_row or 0:,} 行、{max_column or 0:,} 列）超过上限"
-            f"（{limits.rows:,} 行加表头、{limits.columns} 列）：请删除多余的行和列后重新保存"
+            N_(
+                "表格声明的大小（%(rows)s 行、%(cols)s 列）超过上限"
+                "（%(most)s 行加表头、%(most_cols)s 列）：请删除多余的行和列后重新保存"
+            )
+            % {
+                "rows": f"{max_row or 0:,}",
+                "cols": f"{max_column or 0:,}",
+                "most": f"{limits.rows:,}",
+                "most_cols": limits.columns,
+            }
         )
 
 
@@ -191,9 +224,9 @@ def _prescan(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Limits) 
             rows += sum(buf.count(t) - tail.count(t) for t in row_tags)
             cells += sum(buf.count(t) - tail.count(t) for t in cell_tags)
             if rows > limits.rows + 1:
-                raise SheetError(f"文件超过 {limits.rows:,} 行的上限（不含表头）：请拆分后分批导入")
+                raise SheetError(TOO_MANY_ROWS % {"n": f"{limits.rows:,}"})
             if cells > limits.cells * 2:  # empty styled cells count here: a margin
-                raise SheetError(f"文件超过 {limits.cells:,} 个单元格的上限：请拆分后分批导入")
+                raise SheetError(TOO_MANY_CELLS % {"n": f"{limits.cells:,}"})
             tail = buf[-64:]  # longer than any tag: one cut by the chunk's end is found
             chunk = f.read(MB)
 
@@ -252,5 +285,5 @@ def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[str]], title: str)
 def read_file(path: Path, limits: Limits = DEFAULT) -> list[list[str]]:
     size = path.stat().st_size
     if size > limits.file_bytes:
-        raise SheetError(f"文件超过 {limits.file_bytes // MB} MB 的上限：请拆分后分批导入")
+        raise SheetError(TOO_BIG % {"n": limits.file_bytes // MB})
     return read_table(path.read_bytes(), path.name, limits)

@@ -38,6 +38,11 @@ from registry.catalogue.models import (
 from registry.catalogue.queries import departments as dq
 from registry.catalogue.queries import imports as iq
 from registry.infra import audit, clock
+from registry.infra.i18n import N_
+
+# Row messages (msgids: the import preview shows them in the reader's language).
+SAME_ITEM = N_("与第 %(row)s 行是同一事项（%(code)s）")
+BACKDATED = N_("生效日期 %(day)s 早于现行版本的生效日期 %(current)s：不能改写已生效的历史")
 
 __all__ = [
     "CODE_RE",
@@ -121,7 +126,7 @@ def _diff(
             cert.code = by_name.get(cert.name, "")
         if cert.code and cert.code in seen:
             report.errors.append(
-                RowError(r.row, f"与第 {seen[cert.code]} 行是同一事项（{cert.code}）")
+                RowError(r.row, SAME_ITEM % {"row": seen[cert.code], "code": cert.code})
             )
             continue
         seen[cert.code] = r.row
@@ -139,10 +144,7 @@ def _diff(
             report.errors.append(
                 RowError(
                     r.row,
-                    (
-                        f"生效日期 {r.effective_from} 早于现行版本的生效日期"
-                        f" {latest.effective_from}：不能改写已生效的历史"
-                    ),
+                    BACKDATED % {"day": r.effective_from, "current": latest.effective_from},
                 )
             )
         else:

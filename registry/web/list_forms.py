@@ -6,6 +6,7 @@ exactly the importer's rules (legal basis for retained items, dates, levels, ver
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -13,17 +14,28 @@ from typing import Any
 import asyncpg
 import msgspec
 from litestar.datastructures import UploadFile
+from markupsafe import Markup, escape
 
 from registry.catalogue import transfer
 from registry.catalogue.models import Certificate
 from registry.catalogue.queries import imports as iq
 from registry.infra import textclean
 from registry.infra.errorshape import FieldError
+from registry.infra.i18n import N_, Translations
 
 LABELS = {field: zh for field, zh in transfer.COLUMNS} | {"reason": "变更理由"}
+# The msgids of what the list's forms show from the list's own vocabulary: the column labels,
+# the legal-basis levels (the templates say _(labels[name]), _(level), _(d.label)).
+SHOWN = (
+    N_("编号"), N_("证明名称"), N_("别名"), N_("状态"), N_("开具单位"), N_("索要单位"),
+    N_("办理事项"), N_("设定依据"), N_("依据层级"), N_("所属领域"), N_("取消后办理方式"),
+    N_("保留原因"), N_("决定文号"), N_("生效日期"), N_("备注"), N_("变更理由"),
+    N_("法律"), N_("行政法规"), N_("国务院决定"), N_("地方性法规"), N_("规章"),
+    N_("规范性文件"), N_("无"),
+)  # fmt: skip
 # A change's public reason: shown in the change log and the item's history, so never empty
 # and never a file or user name (the audit log says who and from which file).
-REASON_REQUIRED = "请填写变更理由（公开显示在变更记录中，例如依据哪次会议或文件作出这次变更）"
+REASON_REQUIRED = N_("请填写变更理由（公开显示在变更记录中，例如依据哪次会议或文件作出这次变更）")
 # The item's own fields, as the edit form shows them.
 ITEM_FIELDS = tuple(f for f in transfer.COMPARED if f != "decision_doc")  # asked separately
 # What every change must state: the decision, from when, and why.
@@ -64,12 +76,13 @@ def check_change(values: Mapping[str, str], today: dt.date) -> list[FieldError]:
     """The change fields the importer does not require but a form change must state."""
     errors = []
     if not values.get("decision_doc"):
-        errors.append(FieldError("decision_doc", "请填写决定文号（依据哪份文件作出这次变更）"))
+        errors.append(FieldError("decision_doc", N_("请填写决定文号（依据哪份文件作出这次变更）")))
     eff = values.get("effective_from", "")
     if not eff:
-        errors.append(FieldError("effective_from", "请填写生效日期"))
+        errors.append(FieldError("effective_from", N_("请填写生效日期")))
     elif not ISO_DATE.match(eff) or transfer.parse_date(eff, today) is None:
-        errors.append(FieldError("effective_from", f"生效日期“{eff}”无法识别：应为 YYYY-MM-DD"))
+        said = N_("生效日期“%(day)s”无法识别：应为 YYYY-MM-DD")
+        errors.append(FieldError("effective_from", said % {"day": eff}))
     if not values.get("reason"):
         errors.append(FieldError("reason", REASON_REQUIRED))
     return errors
@@ -200,16 +213,69 @@ async def read_upload(request: Any) -> tuple[str, bytes] | str:
     try:
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
-            return "请选择要上传的文件（CSV 或 XLSX）"
+            return N_("请选择要上传的文件（CSV 或 XLSX）")
         name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:200]
         if not name.lower().endswith(FILE_TYPES):
-            return f"文件“{name}”不是 CSV 或 XLSX 文件"
+            return N_("文件“%(name)s”不是 CSV 或 XLSX 文件") % {"name": name}
         data = await upload.read(MAX_UPLOAD + 1)
     finally:
         for f in files:
             await f.close()
     if len(data) > MAX_UPLOAD:
-        return "文件超过 1 MB：请拆分后分批导入"
+        return N_("文件超过 1 MB：请拆分后分批导入")
     if not data:
-        return "文件是空的"
+        return N_("文件是空的")
     return name, data
+
+
+# ---- saying a message in the reader's language -------------------------------------------
+# Messages are made in 简体 from msgids (N_), for the CLI and the stored import previews alike;
+# a page says them in its reader's language by finding the msgid a message was made from.
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+@functools.lru_cache(maxsize=4)
+def _patterns(translations: Translations) -> tuple[tuple[re.Pattern[str], str, int], ...]:
+    """Each translated msgid with parameters as a pattern, the most specific first."""
+    catalogue: dict[Any, str] = getattr(translations, "_catalog", {})
+    found = []
+    for msgid in catalogue:
+        if not isinstance(msgid, str) or "%(" not in msgid:
+            continue
+        parts = PLACEHOLDER.split(msgid)
+        literal = "".join(parts[::2])
+        if len(HAN.findall(literal)) < 3 or len(set(parts[1::2])) != len(parts[1::2]):
+            continue
+        regex = "".join(
+            re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts)
+        )
+        found.append((re.compile(regex + r"\Z", re.S), msgid, len(literal)))
+    return tuple(sorted(found, key=lambda f: -f[2]))
+
+
+def say(message: str, translations: Translations) -> str:
+    """A message made from a msgid (with or without parameters) in the catalogue's language;
+    its parameters are list data or what was typed: shown as they are (translate="no"), the
+    column names among them translated. 简体 (no catalogue) gets the message itself."""
+    if not getattr(translations, "_catalog", None) or not HAN.search(message):
+        return message
+    said = translations.gettext(message)
+    if said != message:
+        return Markup(escape(said))
+    for pattern, msgid, _ in _patterns(translations):
+        if m := pattern.match(message):
+            values = {k: _param(v, translations) for k, v in m.groupdict().items()}
+            return Markup(escape(translations.gettext(msgid))) % values
+    return message  # not a message the catalogue knows
+
+
+def _param(value: str, translations: Translations) -> Markup:
+    said = translations.gettext(value)
+    if said != value or not HAN.search(value):
+        return escape(said)
+    return Markup('<span translate="no">%s</span>') % value
+
+
+def say_all(errors: Sequence[FieldError], translations: Translations) -> list[FieldError]:
+    return [FieldError(e.field, say(e.message, translations)) for e in errors]

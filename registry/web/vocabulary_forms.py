@@ -9,12 +9,15 @@ from typing import Any
 
 from registry.catalogue.vocab import Licence, Term, TermKind
 from registry.infra.errorshape import FieldError
+from registry.infra.i18n import N_
 
 PHRASE_MAX = 30  # an everyday phrase, a licence's name or alias: what people type
 TARGET_MAX = 100  # an official wording (a matter, a certificate's name)
 MAX_ENTRIES = 50  # phrases, targets or aliases in one entry
 LIMITS = {"domain": 50, "note": 500, "issuer": 200, "rule": 1000, "legal_basis": 500}
 SEPARATORS = re.compile(r"[\r\n；;、]+")
+# What the messages call the fields (msgids: a page says them in its reader's language).
+WORDS = (N_("说法"), N_("规范用语"), N_("证照名称"), N_("别名"))
 
 
 def read_form(data: Mapping[str, Any], fields: Iterable[str]) -> dict[str, str]:
@@ -32,13 +35,16 @@ def check_words(
     field: str, label: str, words: tuple[str, ...], longest: int, *, required: bool = True
 ) -> list[FieldError]:
     if not words:
-        return [FieldError(field, f"请填写{label}")] if required else []
+        return [FieldError(field, N_("请填写%(label)s") % {"label": label})] if required else []
+    too_long = N_("“%(text)s”太长：每个%(label)s最多 %(n)s 个字")
     errors = [
-        FieldError(field, f"“{w[:40]}”太长：每个{label}最多 {longest} 个字") for w in words
+        FieldError(field, too_long % {"text": w[:40], "label": label, "n": longest})
+        for w in words
         if len(w) > longest
-    ]  # fmt: skip
+    ]
     if len(words) > MAX_ENTRIES:
-        errors.append(FieldError(field, f"{label}最多 {MAX_ENTRIES} 个：请拆成几条"))
+        said = N_("%(label)s最多 %(n)s 个：请拆成几条")
+        errors.append(FieldError(field, said % {"label": label, "n": MAX_ENTRIES}))
     return errors
 
 
@@ -46,7 +52,7 @@ def read_term(values: Mapping[str, str]) -> tuple[Term, list[FieldError]]:
     errors = []
     kind = values.get("kind", "")
     if kind not in set(TermKind):
-        errors.append(FieldError("kind", "请选择类别"))
+        errors.append(FieldError("kind", N_("请选择类别")))
     phrases, targets = split(values.get("phrases", "")), split(values.get("targets", ""))
     errors += check_words("phrases", "说法", phrases, PHRASE_MAX)
     errors += check_words("targets", "规范用语", targets, TARGET_MAX)

@@ -20,6 +20,8 @@ import chinese_calendar
 import holidays
 from chinese_calendar import constants as _cc
 
+from registry.infra.i18n import N_
+
 Overrides = Mapping[dt.date, bool]
 OFFICIAL_YEARS = frozenset(range(min(d.year for d in _cc.holidays), max(_cc.holidays).year + 1))
 
@@ -31,10 +33,10 @@ class Source(StrEnum):
 
 
 SOURCE_LABELS = {
-    Source.OFFICE: "本单位录入",
-    Source.OFFICIAL: "国务院公布",
-    Source.COMPUTED: "推算",
-}
+    Source.OFFICE: N_("本单位录入"),
+    Source.OFFICIAL: N_("国务院公布"),
+    Source.COMPUTED: N_("推算"),
+}  # msgids: the calendar page translates them
 
 
 class Day(NamedTuple):
@@ -64,16 +66,18 @@ def _computed(year: int) -> Mapping[dt.date, str]:
     return dict(holidays.country_holidays("CN", years=year, language="zh_CN"))
 
 
-_ZH = {
-    "New Year's Day": "元旦",
-    "Spring Festival": "春节",
-    "Tomb-sweeping Day": "清明节",
-    "Labour Day": "劳动节",
-    "Dragon Boat Festival": "端午节",
-    "National Day": "国庆节",
-    "Mid-autumn Festival": "中秋节",
-    "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+_ZH = {  # the statutory holidays' names (msgids: the calendar page translates them)
+    "New Year's Day": N_("元旦"),
+    "Spring Festival": N_("春节"),
+    "Tomb-sweeping Day": N_("清明节"),
+    "Labour Day": N_("劳动节"),
+    "Dragon Boat Festival": N_("端午节"),
+    "National Day": N_("国庆节"),
+    "Mid-autumn Festival": N_("中秋节"),
+    "Anti-Fascist 70th Day": N_("抗战胜利70周年纪念日"),
 }
+# Further names the holidays package gives the days of computed years (msgids, as above).
+_COMPUTED_NAMES = (N_("农历除夕"), N_("农历除夕（补假）"), N_("春节（补假）"), N_("元旦（补假）"))
 
 
 def is_workday(day: dt.date, overrides: Overrides | None = None) -> bool:

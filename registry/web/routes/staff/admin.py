@@ -19,8 +19,10 @@ from registry.catalogue.queries import certificates as cq
 from registry.catalogue.queries import imports as iq
 from registry.infra import clock
 from registry.infra.errorshape import FieldError
+from registry.infra.i18n import N_
 from registry.web import invalidation
 from registry.web import list_forms as lf
+from registry.web.language import speaks
 from registry.web.staffpages import page, page_number, user_of
 from registry.web.state import worker
 from registry.web.urls import url_for
@@ -60,8 +62,12 @@ async def index(
     )
 
 
-def _form_context(**extra: Any) -> dict[str, Any]:
-    errors: list[FieldError] = extra.pop("errors", [])
+def _form_context(request: Req, **extra: Any) -> dict[str, Any]:
+    """The form's context; its messages in the reader's language."""
+    tr = speaks(request)
+    errors = lf.say_all(extra.pop("errors", []), tr)
+    if extra.get("message"):
+        extra["message"] = lf.say(extra["message"], tr)
     return {
         "levels": LEGAL_BASIS_LEVELS,
         "methods": REPLACEMENT_METHODS,
@@ -97,6 +103,7 @@ async def _edit_page(
         "staff/list/edit.html",
         status=status,
         **_form_context(
+            request,
             cert=cert,
             values=values,
             expected=expected,
@@ -109,7 +116,7 @@ async def _edit_page(
 
 @get("/new", name="office.list_new", opt={"policy": "supervisor"})
 async def new_form(request: Req) -> Response[bytes]:
-    return page(request, "staff/list/edit.html", **_form_context(cert=None, values={}))
+    return page(request, "staff/list/edit.html", **_form_context(request, cert=None, values={}))
 
 
 @get("/{code:str}", name="office.list_item", opt={"policy": "supervisor"})
@@ -132,7 +139,7 @@ async def _submit(
         if e not in found:
             found.append(e)
     if not found and not report.applied:
-        found.append(FieldError("", "与现行版本相同：没有需要保存的变更"))
+        found.append(FieldError("", N_("与现行版本相同：没有需要保存的变更")))
     return found
 
 
@@ -165,7 +172,7 @@ async def save(
             code,
             status=409,
             kept=kept,
-            message="这一事项刚被其他人修改过。下面是最新内容，请核对后重新填写修改并提交。",
+            message=N_("这一事项刚被其他人修改过。下面是最新内容，请核对后重新填写修改并提交。"),
         )
     if errors:
         return await _edit_page(request, code, status=422, values=values, errors=errors)
@@ -182,14 +189,17 @@ async def create(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response
     errors = lf.check_change(values, clock.today())
     code = values["code"]
     if code and not transfer.CODE_RE.match(code):
-        errors.append(FieldError("code", f"编号“{code}”格式不对：只能包含字母、数字、- 和 _"))
+        said = N_("编号“%(code)s”格式不对：只能包含字母、数字、- 和 _")
+        errors.append(FieldError("code", said % {"code": code}))
     async with worker(request).pool.acquire() as conn, conn.transaction():
         await iq.lock_list(conn)
         if code and await cq.get_latest(conn, code) is not None:
-            errors.append(FieldError("code", f"编号 {code} 已被使用：修改已有事项请到它的编辑页"))
+            said = N_("编号 %(code)s 已被使用：修改已有事项请到它的编辑页")
+            errors.append(FieldError("code", said % {"code": code}))
         same_name = (await cq.codes_by_name(conn)).get(values["name"])
         if same_name:
-            errors.append(FieldError("name", f"已有同名事项 {same_name}：请直接修改该事项"))
+            said = N_("已有同名事项 %(code)s：请直接修改该事项")
+            errors.append(FieldError("name", said % {"code": same_name}))
         if not errors:
             code = code or await cq.next_code(conn)
         errors = await _submit(
@@ -205,7 +215,7 @@ async def create(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response
             request,
             "staff/list/edit.html",
             status=422,
-            **_form_context(cert=None, values=values, errors=errors),
+            **_form_context(request, cert=None, values=values, errors=errors),
         )
     list_changed(request)
     msg = f"已新增事项 {code}"
@@ -226,6 +236,7 @@ class _Refused(Exception):
 async def _import_page(request: Req, status: int = 200, error: str = "") -> Response[bytes]:
     async with worker(request).pool.acquire() as conn:
         batches = await iq.recent_batches(conn)
+    error = lf.say(error, speaks(request))
     return page(request, "staff/list/import.html", status=status, error=error, batches=batches)
 
 
@@ -288,6 +299,7 @@ async def _preview_page(
     if report is not None:  # a refused apply shows what the apply found, not the old preview
         view |= lf.preview_view(report, offset, PREVIEW_PAGE)
     stored = max(view["added_stored"], view["changed_stored"], view["errors_stored"])
+    tr = speaks(request)
     can_apply = (
         view["applied_at"] is None
         and not view["error_count"]
@@ -300,13 +312,14 @@ async def _preview_page(
         batch=row,
         report=view,
         can_apply=can_apply,
-        error=error,
+        error=lf.say(error, tr),
+        row_message=lambda message: lf.say(message, tr),
         page_no=page_no,
         pages=max(1, (stored + PREVIEW_PAGE - 1) // PREVIEW_PAGE),
         per_page=PREVIEW_PAGE,
         offset=offset,
         form=form or {},
-        field_errors=lf.by_field(form.get("errors", []) if form else []),
+        field_errors=lf.by_field(lf.say_all(form.get("errors", []) if form else [], tr)),
     )
 
 
@@ -345,13 +358,13 @@ async def apply_batch(
         async with worker(request).pool.acquire() as conn, conn.transaction():
             await iq.lock_list(conn)
             if table is None or await iq.claim_batch(conn, batch_id) is None:
-                raise _Refused({}, 409, "这一批次已经导入过，不能重复导入。")
+                raise _Refused({}, 409, N_("这一批次已经导入过，不能重复导入。"))
             report = await lf.apply_audited(conn, table, actor=user.username, reason=reason)
             described = lf.describe(report) | {"official": form["official"]}
             if report.errors:
-                raise _Refused(described, 422, "文件中有错误，不能导入：请改正后重新上传。")
+                raise _Refused(described, 422, N_("文件中有错误，不能导入：请改正后重新上传。"))
             if not report.applied:
-                raise _Refused(described, 409, "清单在预览之后已有变化，请重新上传预览。")
+                raise _Refused(described, 409, N_("清单在预览之后已有变化，请重新上传预览。"))
             await iq.set_report(conn, batch_id, described)
             if form["official"]:  # its trigger drops every worker's pages: the notice goes
                 await iq.mark_official(conn, actor=user.username, reason=reason)

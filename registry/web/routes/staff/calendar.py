@@ -6,15 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from babel.dates import format_date, get_day_names
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect
+from markupsafe import Markup, escape
 
 from registry.accounts import auth
 from registry.accounts.queries import office as oq
 from registry.complaints import deadlines
 from registry.infra import audit, clock
-from registry.web import inputguard, invalidation
+from registry.infra.i18n import ENGLISH, N_
+from registry.web import inputguard, invalidation, language
 from registry.web.staffpages import page, user_of
 from registry.web.state import worker
 from registry.web.urls import url_for
@@ -23,6 +26,24 @@ from registry.workflow.queries import deadlines as q
 
 Req = Request[Any, Any, Any]
 YEARS = range(2004, 2101)
+WEEKDAYS = "一二三四五六日"
+
+
+def _words(lang: str) -> dict[str, Any]:
+    """The weekday and month names in the reader's language (Babel's, for English)."""
+    if lang != ENGLISH:
+        return {"weekdays": list(WEEKDAYS), "month_title": lambda y, m: f"{y} 年 {m} 月"}
+    days = get_day_names("abbreviated", locale="en")
+    return {
+        "weekdays": [days[i] for i in range(7)],
+        "month_title": lambda y, m: format_date(dt.date(y, m, 1), "MMMM y", locale="en"),
+    }
+
+
+def _holiday(name: str) -> Markup:
+    """A holiday's name: the statutory ones through the catalogue; any other as list data."""
+    said = language.gettext(name)
+    return escape(said) if said != name else language.list_span(name)
 
 
 async def _render(request: Req, year: int, *, status: int = 200, **form: Any) -> Response[bytes]:
@@ -34,12 +55,16 @@ async def _render(request: Req, year: int, *, status: int = 200, **form: Any) ->
     days = workdays.year_days(year, {e["day"]: e["workday"] for e in entries})
     watch = {today.year, year} | ({today.year + 1} if today.month >= 11 else set())
     notice = settled[year]["notice"] if year in settled else None
+    words = _words(language.language_of(request))
     return page(
         request,
         "staff/office/calendar.html",
         status=status,
         year=year,
         months=_months(days),
+        weekdays=words["weekdays"],
+        month_titles=[words["month_title"](year, m) for m in range(1, 13)],
+        holiday=_holiday,
         # Days that are not what the weekday suggests: holidays on weekdays, 调休 weekends.
         special=[(d, info) for d, info in days if info.workday == (d.weekday() >= 5)],
         settled=settled.get(year),
@@ -91,7 +116,10 @@ async def calendar_set(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Re
     if refused or day is None or day.year not in YEARS or kind not in (
         "workday", "holiday", "remove"
     ):  # fmt: skip
-        error = inputguard.summary(refused) if refused else "请填写日期（YYYY-MM-DD）并选择类型"
+        tr = language.speaks(request).gettext
+        error = (
+            inputguard.summary(refused) if refused else tr(N_("请填写日期（YYYY-MM-DD）并选择类型"))
+        )
         year = day.year if day and day.year in YEARS else clock.today().year
         return await _render(request, year, status=422, errors=[error], values=values)
     note = values.get("note", "")[:200]
@@ -128,22 +156,23 @@ async def calendar_notice(request: Req, data: URLEncodedBody[dict[str, Any]]) ->
     """A whole year's official notice: its holidays and 调休 working days; every other day of
     the year is Monday to Friday. Replaces the computed holidays and recounts deadlines."""
     values = {k: str(v).strip() for k, v in data.items()}
+    tr = language.speaks(request).gettext
     errors = [inputguard.summary(r)] if (r := inputguard.refused(request)) else []
     year = int(values["year"]) if values.get("year", "").isdigit() else 0
     if year not in YEARS:
-        errors.append("年份：请填写 2004 至 2100 之间的年份")
+        errors.append(tr(N_("年份：请填写 2004 至 2100 之间的年份")))
         year = clock.today().year
     notice = values.get("notice", "")[:200]
     if not notice:
-        errors.append("通知文号或标题：必填，载入后向公众说明期限依据")
+        errors.append(tr(N_("通知文号或标题：必填，载入后向公众说明期限依据")))
     holidays, bad_h = deadlines.parse_days(values.get("holidays", ""), year)
     working, bad_w = deadlines.parse_days(values.get("workdays", ""), year)
     if not holidays:
-        errors.append("放假日期：请按通知填写（例如 1-1、2-5~2-11）")
-    errors += [f"放假日期：看不懂“{b}”" for b in bad_h]
-    errors += [f"调休上班日期：看不懂“{b}”" for b in bad_w]
+        errors.append(tr(N_("放假日期：请按通知填写（例如 1-1、2-5~2-11）")))
+    errors += [tr(N_("放假日期：看不懂“%(text)s”")) % {"text": b} for b in bad_h]
+    errors += [tr(N_("调休上班日期：看不懂“%(text)s”")) % {"text": b} for b in bad_w]
     if clash := sorted(set(holidays) & set(working)):
-        errors.append(f"{clash[0]} 同时写在放假和上班里")
+        errors.append(tr(N_("%(day)s 同时写在放假和上班里")) % {"day": clash[0]})
     if errors:
         return await _render(request, year, status=422, notice_errors=errors, values=values)
     async with worker(request).pool.acquire() as conn:

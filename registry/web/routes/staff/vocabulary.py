@@ -25,7 +25,10 @@ from registry.catalogue.vocab import (
     TermKind,
 )
 from registry.infra.errorshape import FieldError
+from registry.infra.i18n import N_
 from registry.web import inputguard, invalidation
+from registry.web import list_forms as lf
+from registry.web.language import speaks
 from registry.web.staffpages import page, page_number, user_of
 from registry.web.state import worker
 from registry.web.urls import url_for
@@ -35,12 +38,19 @@ Req = Request[Any, Any, Any]
 PAGE = 50
 SHOW = {"policy": "supervisor"}
 FORM = {"policy": "supervisor", inputguard.RESHOWS_FORM: True}
-REASON_REQUIRED = "请填写变更理由（为什么增加、修改或停用这一条，记入审计日志）"
-UNCHANGED = "与现行版本相同：没有需要保存的变更"
-STALE = "这一条刚被其他人修改或停用过。下面是最新内容，请核对后重新填写并提交。"
+REASON_REQUIRED = N_("请填写变更理由（为什么增加、修改或停用这一条，记入审计日志）")
+UNCHANGED = N_("与现行版本相同：没有需要保存的变更")
+STALE = N_("这一条刚被其他人修改或停用过。下面是最新内容，请核对后重新填写并提交。")
+TAKEN = N_("“%(text)s”已在 %(key)s 中使用：请直接修改那一条，或换个说法")
 TERM_LABELS = {f: zh for zh, f in TERM_HEADERS.items()} | {"reason": "变更理由"}
 LICENCE_LABELS = {f: zh for zh, f in LICENCE_HEADERS.items()} | {"reason": "变更理由"}
-SOURCE_WORDS = {"shipped": "系统默认", "office": "办公室"}
+SOURCE_WORDS = {"shipped": N_("系统默认"), "office": N_("办公室")}  # msgids
+# The msgids of the labels and kinds the forms show (the templates say _(labels[name])).
+SHOWN = (
+    N_("编号"), N_("类别"), N_("说法"), N_("规范用语"), N_("领域"), N_("备注"), N_("变更理由"),
+    N_("证照名称"), N_("别名"), N_("颁发机关"), N_("使用规则"), N_("依据"),
+    N_("办理事项"), N_("证明名称"),
+)  # fmt: skip
 
 
 def vocabulary_changed(request: Req) -> None:
@@ -58,7 +68,7 @@ def change_errors(request: Req, values: Mapping[str, str]) -> list[FieldError]:
 
 def taken_errors(taken: vq.Taken, field_of: Mapping[str, str]) -> list[FieldError]:
     return [
-        FieldError(field_of.get(w, ""), f"“{w}”已在 {key} 中使用：请直接修改那一条，或换个说法")
+        FieldError(field_of.get(w, ""), TAKEN % {"text": w, "key": key})
         for w, key in taken.taken.items()
     ]
 
@@ -76,7 +86,16 @@ def by_field(errors: Iterable[FieldError]) -> dict[str, list[str]]:
     return out
 
 
-def context(labels: dict[str, str], errors: list[FieldError], **extra: Any) -> dict[str, Any]:
+def context(
+    request: Req, labels: dict[str, str], errors: list[FieldError], **extra: Any
+) -> dict[str, Any]:
+    """The page's context; its messages in the reader's language."""
+    tr = speaks(request)
+    errors = lf.say_all(errors, tr)
+    if extra.get("message"):
+        extra["message"] = lf.say(extra["message"], tr)
+    if extra.get("retire_errors"):
+        extra["retire_errors"] = by_field(lf.say_all(extra.pop("retire_errors"), tr))
     return {
         "labels": labels,
         "errors": errors,
@@ -138,6 +157,7 @@ async def entry_page(
         f"{section.templates}/edit.html",
         status=status,
         **context(
+            request,
             section.labels,
             errors or [],
             key=key,
@@ -160,7 +180,9 @@ def entry_routes(s: Section) -> list[Any]:
 
     @get("/new", name=f"{s.name}.new", opt=SHOW)
     async def new_form(request: Req) -> Response[bytes]:
-        return page(request, f"{s.templates}/edit.html", **context(s.labels, [], values=s.blank))
+        return page(
+            request, f"{s.templates}/edit.html", **context(request, s.labels, [], values=s.blank)
+        )
 
     @post("/new", name=f"{s.name}.create", opt=FORM)
     async def create(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[Any]:
@@ -177,7 +199,7 @@ def entry_routes(s: Section) -> list[Any]:
             except vq.Taken as taken:
                 errors = taken_errors(taken, s.field_of(entry))
         if errors:
-            ctx = context(s.labels, errors, values=values)
+            ctx = context(request, s.labels, errors, values=values)
             return page(request, f"{s.templates}/edit.html", status=422, **ctx)
         vocabulary_changed(request)
         return saved(request, s, key, f"已新增 {key}")
@@ -221,7 +243,7 @@ def entry_routes(s: Section) -> list[Any]:
         values = read_form(data, ("reason", "expected"))
         if errors := change_errors(request, values):
             refused: dict[str, Any] = {
-                "retire_errors": by_field(errors),
+                "retire_errors": errors,
                 "retire_reason": values["reason"],
             }
             return await entry_page(request, s, key, status=422, **refused)
@@ -290,7 +312,7 @@ async def terms(
     return page(
         request,
         "staff/vocabulary/index.html",
-        **context(TERM_LABELS, []),
+        **context(request, TERM_LABELS, []),
         rows=rows,
         total=total,
         filters=shown,
@@ -316,7 +338,7 @@ async def licences(
     return page(
         request,
         "staff/licences/index.html",
-        **context(LICENCE_LABELS, []),
+        **context(request, LICENCE_LABELS, []),
         rows=rows,
         total=total,
         filters={"q": query or "", "retired": "1" if retired == "1" else ""},
