@@ -26,6 +26,7 @@ from litestar.utils.scope.state import ScopeState
 from registry.accounts.models import Role, StaffUser
 from registry.accounts.queries import users as q
 from registry.infra import audit
+from registry.infra.i18n import N_
 from registry.infra.worker import base_of
 
 COOKIE = "staff_session"
@@ -241,15 +242,15 @@ async def policy_guard(
     """Deny by default: a route without a policy is refused to everyone."""
     policy = handler.opt.get("policy")
     if policy not in POLICIES:
-        raise PermissionDeniedException("此路由没有访问策略")
+        raise PermissionDeniedException(N_("此路由没有访问策略"))
     roles = POLICIES[policy]
     if not roles:
         return
     user = await current_user(connection)
     if user is None:
-        raise NotAuthorizedException("请先登录")
+        raise NotAuthorizedException(N_("请先登录"))
     if user.role not in roles:
-        raise PermissionDeniedException("没有权限访问")
+        raise PermissionDeniedException(N_("没有权限访问"))
     if (
         isinstance(connection, Request)
         and connection.method not in SAFE_METHODS
