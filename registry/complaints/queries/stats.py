@@ -9,11 +9,13 @@ import asyncpg
 import msgspec
 
 from registry.complaints.models import CLASSIFICATION_LABELS, Classification
+from registry.infra.i18n import N_
 
 # Below this many cases a department's rates say more about chance than about the department.
 MIN_CASES = 5
 UNLISTED_CERTIFICATE = "清单外证明（名称不公开）"
-OTHER_DEPARTMENT = "其他单位"
+# A msgid: /stats says it in the reader's language; the JSON and the CSV keep the Chinese.
+OTHER_DEPARTMENT = N_("其他单位")
 # 基本满意 counts as satisfied, as the 12345 hotlines count it.
 SATISFIED = ("very_satisfied", "satisfied", "neutral")
 

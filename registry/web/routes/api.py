@@ -17,6 +17,7 @@ from registry.complaints import cases
 from registry.complaints.models import ComplaintIn, ComplaintPublic, Receipt
 from registry.infra import clock
 from registry.infra.errorshape import FieldError
+from registry.infra.i18n import N_
 from registry.web import views
 from registry.web.client import client_address, limit
 from registry.web.errors import InvalidInput, NotFound, error_responses
@@ -31,12 +32,12 @@ KEY_MESSAGE = "请求头 Idempotency-Key 必填：16–200 个可见 ASCII 字�
 @get(
     "/summary",
     name="api.summary",
-    summary="清理结果汇总（按数据计算）",
+    summary=N_("清理结果汇总（按数据计算）"),
     responses=error_responses(400, 503),
 )
 async def summary(
     request: Req,
-    on: Annotated[str | None, QueryParameter(description="YYYY-MM-DD，默认今天")] = None,
+    on: Annotated[str | None, QueryParameter(description=N_("YYYY-MM-DD，默认今天"))] = None,
 ) -> Summary:
     errors: list[FieldError] = []
     day = views.parse_day(on, errors)
@@ -49,19 +50,21 @@ async def summary(
 @get(
     "/certificates",
     name="api.certificates",
-    summary="证明事项清单（筛选、分页）",
+    summary=N_("证明事项清单（筛选、分页）"),
     responses=error_responses(400, 429, 503),
 )
 async def certificates(
     request: Req,
     status: Annotated[str | None, QueryParameter(description="retained | abolished")] = None,
-    q_: Annotated[str | None, QueryParameter(name="q", description="名称或别名")] = None,
-    department: Annotated[str | None, QueryParameter(description="索要单位编码或名称")] = None,
-    domain: Annotated[str | None, QueryParameter(description="所属领域")] = None,
-    replacement: Annotated[str | None, QueryParameter(description="取消后办理方式")] = None,
-    on: Annotated[str | None, QueryParameter(description="YYYY-MM-DD：当日有效的清单")] = None,
-    page: Annotated[str | None, QueryParameter(description="页码，从 1 开始")] = None,
-    per_page: Annotated[str | None, QueryParameter(description="每页条数，1–200，默认 50")] = None,
+    q_: Annotated[str | None, QueryParameter(name="q", description=N_("名称或别名"))] = None,
+    department: Annotated[str | None, QueryParameter(description=N_("索要单位编码或名称"))] = None,
+    domain: Annotated[str | None, QueryParameter(description=N_("所属领域"))] = None,
+    replacement: Annotated[str | None, QueryParameter(description=N_("取消后办理方式"))] = None,
+    on: Annotated[str | None, QueryParameter(description=N_("YYYY-MM-DD：当日有效的清单"))] = None,
+    page: Annotated[str | None, QueryParameter(description=N_("页码，从 1 开始"))] = None,
+    per_page: Annotated[
+        str | None, QueryParameter(description=N_("每页条数，1–200，默认 50"))
+    ] = None,
 ) -> CertificatePage:
     filters = views.parse_filters(
         status=status,
@@ -81,7 +84,7 @@ async def certificates(
 @get(
     "/certificates/{code:str}",
     name="api.certificate",
-    summary="单个证明事项及其版本历史",
+    summary=N_("单个证明事项及其版本历史"),
     responses=error_responses(400, 404, 503),
 )
 async def certificate(
@@ -100,19 +103,19 @@ async def certificate(
 @get(
     "/check",
     name="api.check",
-    summary="能不能要求我提供这个证明？",
+    summary=N_("能不能要求我提供这个证明？"),
     responses={200: ResponseSpec(data_container=Verdict, description="判断结果")}
     | error_responses(400, 429, 503),
 )
 async def check(
     request: Req,
     name: Annotated[
-        str | None, QueryParameter(description="证明名称（简繁体、别名、拼音均可）")
+        str | None, QueryParameter(description=N_("证明名称（简繁体、别名、拼音均可）"))
     ] = None,
-    matter: Annotated[str | None, QueryParameter(description="办理事项（可选）")] = None,
-    department: Annotated[str | None, QueryParameter(description="索要单位（可选）")] = None,
+    matter: Annotated[str | None, QueryParameter(description=N_("办理事项（可选）"))] = None,
+    department: Annotated[str | None, QueryParameter(description=N_("索要单位（可选）"))] = None,
     on: Annotated[
-        str | None, QueryParameter(description="YYYY-MM-DD，按当日有效的清单判断")
+        str | None, QueryParameter(description=N_("YYYY-MM-DD，按当日有效的清单判断"))
     ] = None,
 ) -> Response[bytes]:
     """Repeat questions are answered from memory: most people ask about a few certificates.
@@ -134,7 +137,7 @@ async def check(
 @get(
     "/matters",
     name="api.matters",
-    summary="办事指南：我要办什么事，能要哪些证明？",
+    summary=N_("办事指南：我要办什么事，能要哪些证明？"),
     description="按群众的说法（上户口、领失业金、开饭馆）找清单上的办理事项；每项列出办理时"
     "可以要求的证明（保留）和不得要求的证明（已取消，及取消后的办理方式）。q 为空时列出全部事项。",
     responses={200: ResponseSpec(data_container=views.MatterList, description="匹配的办理事项")}
@@ -143,9 +146,11 @@ async def check(
 async def matters(
     request: Req,
     q_: Annotated[
-        str | None, QueryParameter(name="q", description="要办的事，用自己的话说（可空）")
+        str | None, QueryParameter(name="q", description=N_("要办的事，用自己的话说（可空）"))
     ] = None,
-    on: Annotated[str | None, QueryParameter(description="YYYY-MM-DD，按当日有效的清单")] = None,
+    on: Annotated[
+        str | None, QueryParameter(description=N_("YYYY-MM-DD，按当日有效的清单"))
+    ] = None,
 ) -> views.MatterList:
     text, day = views.parse_matter_query(q_, on)
     pool = worker(request).pool
@@ -155,16 +160,18 @@ async def matters(
 @get(
     "/matter",
     name="api.matter",
-    summary="一个办理事项：可以要求和不得要求的证明",
+    summary=N_("一个办理事项：可以要求和不得要求的证明"),
     responses={200: ResponseSpec(data_container=MatterGuide, description="该事项的办事指南")}
     | error_responses(400, 404, 429, 503),
 )
 async def matter(
     request: Req,
     name: Annotated[
-        str | None, QueryParameter(description="办理事项，按清单上的写法（见 /api/v1/matters）")
+        str | None, QueryParameter(description=N_("办理事项，按清单上的写法（见 /api/v1/matters）"))
     ] = None,
-    on: Annotated[str | None, QueryParameter(description="YYYY-MM-DD，按当日有效的清单")] = None,
+    on: Annotated[
+        str | None, QueryParameter(description=N_("YYYY-MM-DD，按当日有效的清单"))
+    ] = None,
 ) -> MatterGuide:
     text, day = views.parse_matter_name(name, on)
     pool = worker(request).pool
@@ -175,7 +182,7 @@ async def matter(
     "/complaints",
     name="api.file_complaint",
     status_code=201,
-    summary="投诉举报：被索要已取消或清单外的证明",
+    summary=N_("投诉举报：被索要已取消或清单外的证明"),
     description="需要请求头 Idempotency-Key（16–200 个可见 ASCII 字符，每份投诉一个随机值，"
     "如 UUID）：重试时带同一个键，只会生成一件投诉并返回同一回执，超过提交频率限制也照样返回。",
     responses={201: ResponseSpec(data_container=Receipt, description="回执：查询编号与查询码")}
@@ -187,7 +194,7 @@ async def file_complaint(
     idempotency_key: Annotated[
         str | None,
         HeaderParameter(
-            name="Idempotency-Key", description="每份投诉一个随机值（如 UUID），16–200 个字符"
+            name="Idempotency-Key", description=N_("每份投诉一个随机值（如 UUID），16–200 个字符")
         ),
     ] = None,
 ) -> Response[bytes]:
@@ -204,7 +211,7 @@ async def file_complaint(
 @get(
     "/complaints/{reference:str}",
     name="api.complaint",
-    summary="查询投诉办理进度（不含联系方式）",
+    summary=N_("查询投诉办理进度（不含联系方式）"),
     responses={200: ResponseSpec(data_container=ComplaintPublic, description="办理进度")}
     | error_responses(400, 404, 429, 503),
 )
@@ -212,7 +219,7 @@ async def complaint_status(
     request: Req,
     reference: FromPath[str],
     access_code: Annotated[
-        str | None, HeaderParameter(name="X-Access-Code", description="提交时给出的查询码")
+        str | None, HeaderParameter(name="X-Access-Code", description=N_("提交时给出的查询码"))
     ] = None,
 ) -> ComplaintPublic:
     """Unknown reference and wrong code give the same 404."""
@@ -227,7 +234,7 @@ async def complaint_status(
 @get(
     "/departments",
     name="api.departments",
-    summary="部门与乡镇（街道）",
+    summary=N_("部门与乡镇（街道）"),
     responses=error_responses(400, 503),
 )
 async def departments(request: Req) -> list[Department]:

@@ -23,6 +23,7 @@ from registry.complaints.queries import stats as sq
 from registry.complaints.workflow import SATISFACTION
 from registry.infra import clock
 from registry.infra.errorshape import FieldError
+from registry.infra.i18n import N_
 from registry.web.errors import InvalidInput, error_responses
 from registry.web.rendering import render_page
 from registry.web.state import worker
@@ -89,17 +90,19 @@ async def changes_page(
 @get(
     "/api/v1/changes",
     name="api.changes",
-    summary="清单变更记录（新增、取消、恢复保留、修改、更正）",
+    summary=N_("清单变更记录（新增、取消、恢复保留、修改、更正）"),
     tags=["v1"],
     responses=error_responses(400, 503),
 )
 async def changes_api(
     request: Req,
     since: Annotated[
-        str | None, QueryParameter(description="YYYY-MM-DD：此日及以后记录的变更")
+        str | None, QueryParameter(description=N_("YYYY-MM-DD：此日及以后记录的变更"))
     ] = None,
-    page: Annotated[str | None, QueryParameter(description="页码，从 1 开始")] = None,
-    per_page: Annotated[str | None, QueryParameter(description="每页条数，1–200，默认 50")] = None,
+    page: Annotated[str | None, QueryParameter(description=N_("页码，从 1 开始"))] = None,
+    per_page: Annotated[
+        str | None, QueryParameter(description=N_("每页条数，1–200，默认 50"))
+    ] = None,
 ) -> cq.ChangePage:
     errors: list[FieldError] = []
     day = _since(since, errors)
@@ -192,6 +195,7 @@ async def stats_page(request: Req) -> Response[bytes]:
         request,
         "public/stats.html",
         stats=stats,
+        OTHER_DEPARTMENT=sq.OTHER_DEPARTMENT,  # a label, in the reader's language
         chart=trend_chart(stats.monthly),
         json_url=url_for(request, "api.stats"),
     )
@@ -201,7 +205,7 @@ async def stats_page(request: Req) -> Response[bytes]:
 @get(
     "/api/v1/stats",
     name="api.stats",
-    summary="投诉举报办理统计（不含任何个人信息）",
+    summary=N_("投诉举报办理统计（不含任何个人信息）"),
     tags=["v1"],
     responses=error_responses(400, 503),
 )
