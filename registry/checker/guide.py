@@ -95,7 +95,8 @@ def _entry(norm: str, index: Index, on: str) -> MatterGuide:
             url=w.check_url(cert.name, text),
         )
         (required if item.may_require else not_required).append(item)
-    domain = max(set(domains), key=domains.count) if domains else ""
+    # The most frequent field; a tie goes to the first in the list, never to set order.
+    domain = max(dict.fromkeys(domains), key=domains.count) if domains else ""
     return MatterGuide(
         matter=text,
         domain=domain,
