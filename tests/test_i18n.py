@@ -129,12 +129,15 @@ MARKED = [
     "staff/complaints/detail.html",
     "staff/office/audit.html",
     "staff/office/users.html",
-    "public/paper/card.html",
-    "public/paper/verdict.html",
-    "public/paper/poster.html",
-    "public/stats.html",
-    "api/docs.html",
-    "errors/error.html",
+    "staff/list/index.html",
+    "staff/list/edit.html",
+    "staff/list/import.html",
+    "staff/list/preview.html",
+    "staff/vocabulary/index.html",
+    "staff/vocabulary/edit.html",
+    "staff/licences/index.html",
+    "staff/licences/edit.html",
+    "staff/office/calendar.html",
 ]
 # The pages completed in English: every template string above has an English msgstr (the
 # reasons the checker gives and the list data stay Chinese for now).
