@@ -138,6 +138,12 @@ MARKED = [
     "staff/licences/index.html",
     "staff/licences/edit.html",
     "staff/office/calendar.html",
+    "public/paper/card.html",
+    "public/paper/verdict.html",
+    "public/paper/poster.html",
+    "public/stats.html",
+    "api/docs.html",
+    "errors/error.html",
 ]
 # The pages completed in English: every template string above has an English msgstr (the
 # reasons the checker gives and the list data stay Chinese for now).
