@@ -6,6 +6,7 @@ and no forms. Screenshots of the print views: artifacts/screenshots/*-paper-*.pn
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -97,3 +98,41 @@ async def test_printed_verdict_hides_navigation_and_forms(phone: Page, shot: Sho
 
 async def expect_text(page: Page, text: str) -> None:
     assert text in await page.locator("main").inner_text()
+
+
+async def test_poster_of_a_long_list_still_prints_on_one_page(
+    desktop: Page, shot: Shot, client, conn
+):
+    """200 more retained items (in this test's rolled-back transaction, rendered by the app in
+    process and printed by Chromium with the live site's stylesheets): the poster sets them in
+    five columns at its smallest type, prints what fits, says how many more there are, and
+    stays one sheet at A4 and at A3."""
+    for n in range(200):
+        code = f"CY-ZZ-{n:03d}"
+        name = f"测试证明{n:03d}（{'某某' * (n % 7)}情况说明）"  # 12 to 24 characters
+        await conn.execute("INSERT INTO certificates (code) VALUES ($1)", code)
+        await conn.execute(
+            "INSERT INTO certificate_versions (code, valid_from, name, status, changed_by)"
+            " VALUES ($1, '2019-01-01', $2, 'retained', 'test')",
+            code,
+            name,
+        )
+    page = desktop
+    for size, mm in (("a4", (210, 297)), ("a3", (297, 420))):
+        html = (await client.get(f"/poster?size={size}")).text
+        assert "共 <strong>209</strong> 项" in html and 'class="poster-items dense"' in html
+        printed = html.count("<li>")
+        more = re.search(r"……另有 (\d+) 项没有印下", html)
+        assert printed + (int(more.group(1)) if more else 0) == 209, size
+        await page.goto("/about/list")  # the live site: the page's /static links resolve there
+        await page.set_content(html)
+        await page.emulate_media(media="print")
+        assert await pdf_pages(page) == [mm], (size, printed)
+        smallest = await page.locator("ol.poster-items").evaluate(
+            "e => parseFloat(getComputedStyle(e).fontSize)"
+        )
+        assert smallest >= 6.5 * 96 / 72 - 0.05, size  # never below 6.5pt: still legible
+        base = "http://testserver"
+        texts = await decoded(page, shot, f"paper-poster-{size}-long-print")
+        wanted = [base + "/check", base + "/complaints/new"]
+        assert sorted(texts) == sorted(wanted + ([base + "/certificates/retained"] if more else []))

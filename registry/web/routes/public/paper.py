@@ -155,7 +155,7 @@ DENSITIES = ((12, "few"), (30, "some"), (60, "many"), (120, "lots"), (10**9, "de
 # What one sheet holds at the smallest type ("dense", static/paper.css): lines of the list
 # (five columns), a name taking a line per LINE_CHARS characters, its number included. Measured
 # in Chromium with a margin (tests/browser/test_paper.py prints 200 extra names on one page).
-SHEET_LINES = {"a4": 280, "a3": 300}
+SHEET_LINES = {"a4": 300, "a3": 340}
 LINE_CHARS = {"a4": 11, "a3": 13}
 NUMBER_CHARS = 2
 
