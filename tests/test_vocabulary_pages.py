@@ -35,8 +35,9 @@ def location(r: httpx.Response) -> str:
 async def add_term(sup: httpx.AsyncClient, **over: str) -> str:
     r = await post_form(sup, "/staff/vocabulary/new", term_form(**over))
     assert r.status_code == 303, r.text
-    found = re.match(r"^/staff/vocabulary/(SY-O-\d{4}|MC-O-\d{4})\?msg=已新增 ", location(r))
-    assert found, location(r)
+    found = re.match(r"^/staff/vocabulary/(SY-O-\d{4}|MC-O-\d{4})\?msg=added$", location(r))
+    assert found, location(r)  # a key, said on the page in the reader's language
+    assert f"已新增 {found.group(1)}" in (await sup.get(r.headers["location"])).text
     return found.group(1)
 
 
@@ -72,7 +73,7 @@ async def test_an_edit_is_a_new_version_and_the_history_keeps_the_old_one(sup, c
         term_form(phrases="落户口页面测试\n报户口页面测试", reason="改一个说法")
         | {"expected": expected(page)},
     )
-    assert r.status_code == 303 and location(r).endswith("msg=已保存为新版本")
+    assert r.status_code == 303 and location(r).endswith("msg=saved-new")
     page = (await sup.get(f"/staff/vocabulary/{key}")).text
     history = page.split("版本历史", 1)[1]
     assert "报户口页面测试" in history and "迁户口页面测试" in history  # both versions
@@ -138,7 +139,7 @@ async def test_retiring_needs_a_reason_and_keeps_the_history(sup, conn):
     r = await post_form(
         sup, f"/staff/vocabulary/{key}/retire", {"expected": version, "reason": "说法已不用"}
     )
-    assert r.status_code == 303 and location(r).endswith("msg=已停用")
+    assert r.status_code == 303 and location(r).endswith("msg=retired")
     page = (await sup.get(f"/staff/vocabulary/{key}")).text
     assert "已停用" in page and "说法已不用" in page and "停用这一条" not in page
     link = f'href="/staff/vocabulary/{key}"'

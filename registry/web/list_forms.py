@@ -22,6 +22,7 @@ from registry.catalogue.queries import imports as iq
 from registry.infra import textclean
 from registry.infra.errorshape import FieldError
 from registry.infra.i18n import N_, Translations
+from registry.web.language import speaks
 
 LABELS = {field: zh for field, zh in transfer.COLUMNS} | {"reason": "变更理由"}
 # The msgids of what the list's forms show from the list's own vocabulary: the column labels,
@@ -36,6 +37,9 @@ SHOWN = (
 # A change's public reason: shown in the change log and the item's history, so never empty
 # and never a file or user name (the audit log says who and from which file).
 REASON_REQUIRED = N_("请填写变更理由（公开显示在变更记录中，例如依据哪次会议或文件作出这次变更）")
+BAD_CODE = N_("编号“%(code)s”格式不对：只能包含字母、数字、- 和 _")
+CODE_TAKEN = N_("编号 %(code)s 已被使用：修改已有事项请到它的编辑页")
+SAME_NAME = N_("已有同名事项 %(code)s：请直接修改该事项")
 # The item's own fields, as the edit form shows them.
 ITEM_FIELDS = tuple(f for f in transfer.COMPARED if f != "decision_doc")  # asked separately
 # What every change must state: the decision, from when, and why.
@@ -275,6 +279,29 @@ def _param(value: str, translations: Translations) -> Markup:
     if said != value or not HAN.search(value):
         return escape(said)
     return Markup('<span translate="no">%s</span>') % value
+
+
+# What a redirect says it did (?msg=<key>, parameters beside it): keys, not sentences; the
+# page it lands on says them in the reader's language.
+FLASHES = {
+    "saved-version": N_("已保存：新版本自 %(day)s 起生效"),
+    "added-item": N_("已新增事项 %(code)s"),
+    "imported": N_("已导入：新增 %(added)s 项，变更 %(changed)s 项"),
+    "added": N_("已新增 %(key)s"),
+    "saved-new": N_("已保存为新版本"),
+    "retired": N_("已停用"),
+}
+
+
+def flash(request: Any, **known: str) -> dict[str, Any]:
+    """The landing page's flash for a ?msg= key of FLASHES (none for anything else: the staff
+    pages' own keys and text are left to staffpages). `known`: parameters from the path."""
+    said = FLASHES.get(request.query_params.get("msg", ""))
+    if said is None:
+        return {}
+    names = PLACEHOLDER.findall(said)
+    values = {n: known.get(n) or request.query_params.get(n, "")[:40] for n in names}
+    return {"flash": speaks(request).gettext(said) % values}
 
 
 def say_all(errors: Sequence[FieldError], translations: Translations) -> list[FieldError]:

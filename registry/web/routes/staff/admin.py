@@ -64,17 +64,14 @@ async def index(
 
 def _form_context(request: Req, **extra: Any) -> dict[str, Any]:
     """The form's context; its messages in the reader's language."""
-    tr = speaks(request)
-    errors = lf.say_all(extra.pop("errors", []), tr)
-    if extra.get("message"):
-        extra["message"] = lf.say(extra["message"], tr)
+    errors = lf.say_all(extra.pop("errors", []), tr := speaks(request))
+    extra["message"] = lf.say(extra.get("message", ""), tr)
     return {
         "levels": LEGAL_BASIS_LEVELS,
         "methods": REPLACEMENT_METHODS,
         "labels": lf.LABELS,
         "errors": errors,
         "field_errors": lf.by_field(errors),
-        "message": "",
     } | extra
 
 
@@ -102,6 +99,7 @@ async def _edit_page(
         request,
         "staff/list/edit.html",
         status=status,
+        **lf.flash(request, code=code),
         **_form_context(
             request,
             cert=cert,
@@ -177,8 +175,8 @@ async def save(
     if errors:
         return await _edit_page(request, code, status=422, values=values, errors=errors)
     list_changed(request)
-    msg = f"已保存：新版本自 {values['effective_from']} 起生效"
-    return Redirect(url_for(request, "office.list_item", {"msg": msg}, code=code), status_code=303)
+    done = {"msg": "saved-version", "day": values["effective_from"]}
+    return Redirect(url_for(request, "office.list_item", done, code=code), status_code=303)
 
 
 @post("/new", name="office.list_create", opt={"policy": "supervisor"})
@@ -189,17 +187,14 @@ async def create(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response
     errors = lf.check_change(values, clock.today())
     code = values["code"]
     if code and not transfer.CODE_RE.match(code):
-        said = N_("编号“%(code)s”格式不对：只能包含字母、数字、- 和 _")
-        errors.append(FieldError("code", said % {"code": code}))
+        errors.append(FieldError("code", lf.BAD_CODE % {"code": code}))
     async with worker(request).pool.acquire() as conn, conn.transaction():
         await iq.lock_list(conn)
         if code and await cq.get_latest(conn, code) is not None:
-            said = N_("编号 %(code)s 已被使用：修改已有事项请到它的编辑页")
-            errors.append(FieldError("code", said % {"code": code}))
+            errors.append(FieldError("code", lf.CODE_TAKEN % {"code": code}))
         same_name = (await cq.codes_by_name(conn)).get(values["name"])
         if same_name:
-            said = N_("已有同名事项 %(code)s：请直接修改该事项")
-            errors.append(FieldError("name", said % {"code": same_name}))
+            errors.append(FieldError("name", lf.SAME_NAME % {"code": same_name}))
         if not errors:
             code = code or await cq.next_code(conn)
         errors = await _submit(
@@ -218,8 +213,8 @@ async def create(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response
             **_form_context(request, cert=None, values=values, errors=errors),
         )
     list_changed(request)
-    msg = f"已新增事项 {code}"
-    return Redirect(url_for(request, "office.list_item", {"msg": msg}, code=code), status_code=303)
+    done = {"msg": "added-item"}
+    return Redirect(url_for(request, "office.list_item", done, code=code), status_code=303)
 
 
 # ---- imports from the browser -------------------------------------------------------------
@@ -309,6 +304,7 @@ async def _preview_page(
         request,
         "staff/list/preview.html",
         status=status,
+        **lf.flash(request),
         batch=row,
         report=view,
         can_apply=can_apply,
@@ -380,8 +376,8 @@ async def apply_batch(
             form=form,
         )
     list_changed(request)
-    msg = f"已导入：新增 {len(report.added)} 项，变更 {len(report.changed)} 项"
-    url = url_for(request, "office.import_batch", {"msg": msg}, batch=batch)
+    done = {"msg": "imported", "added": len(report.added), "changed": len(report.changed)}
+    url = url_for(request, "office.import_batch", done, batch=batch)
     return Redirect(url, status_code=303)
 
 

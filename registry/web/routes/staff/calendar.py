@@ -27,6 +27,7 @@ from registry.workflow.queries import deadlines as q
 Req = Request[Any, Any, Any]
 YEARS = range(2004, 2101)
 WEEKDAYS = "一二三四五六日"
+RECOUNTED = N_("已保存，%(n)s 件投诉的期限随之调整")
 
 
 def _words(lang: str) -> dict[str, Any]:
@@ -38,6 +39,15 @@ def _words(lang: str) -> dict[str, Any]:
         "weekdays": [days[i] for i in range(7)],
         "month_title": lambda y, m: format_date(dt.date(y, m, 1), "MMMM y", locale="en"),
     }
+
+
+def _flash(request: Req) -> dict[str, Any]:
+    """?msg=recounted&n=…: how many deadlines moved, in the reader's language ("saved" and any
+    other key are staffpages')."""
+    if request.query_params.get("msg") != "recounted":
+        return {}
+    n = request.query_params.get("n", "")[:6]
+    return {"flash": language.speaks(request).gettext(RECOUNTED) % {"n": n}}
 
 
 def _holiday(name: str) -> Markup:
@@ -65,6 +75,7 @@ async def _render(request: Req, year: int, *, status: int = 200, **form: Any) ->
         weekdays=words["weekdays"],
         month_titles=[words["month_title"](year, m) for m in range(1, 13)],
         holiday=_holiday,
+        **_flash(request),
         # Days that are not what the weekday suggests: holidays on weekdays, 调休 weekends.
         special=[(d, info) for d, info in days if info.workday == (d.weekday() >= 5)],
         settled=settled.get(year),
@@ -186,8 +197,8 @@ async def calendar_notice(request: Req, data: URLEncodedBody[dict[str, Any]]) ->
 
 def _back(request: Req, year: int, moved: list[str]) -> str:
     """Post/Redirect/Get: the year's calendar again, saying how many deadlines moved."""
-    msg = f"已保存，{len(moved)} 件投诉的期限随之调整" if moved else "已保存"
-    return url_for(request, "office.calendar", {"year": year, "msg": msg})
+    said = {"msg": "recounted", "n": len(moved)} if moved else {"msg": "saved"}
+    return url_for(request, "office.calendar", {"year": year, **said})
 
 
 def _calendar_changed(request: Req) -> None:

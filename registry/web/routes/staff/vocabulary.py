@@ -156,6 +156,7 @@ async def entry_page(
         request,
         f"{section.templates}/edit.html",
         status=status,
+        **lf.flash(request, key=key),
         **context(
             request,
             section.labels,
@@ -171,7 +172,7 @@ async def entry_page(
 
 
 def saved(request: Req, s: Section, key: str, msg: str) -> Redirect:
-    """Post/Redirect/Get: the entry's page, with what was done."""
+    """Post/Redirect/Get: the entry's page, with what was done (a key of lf.FLASHES)."""
     return Redirect(url_for(request, f"{s.name}.entry", {"msg": msg}, key=key), status_code=303)
 
 
@@ -202,7 +203,7 @@ def entry_routes(s: Section) -> list[Any]:
             ctx = context(request, s.labels, errors, values=values)
             return page(request, f"{s.templates}/edit.html", status=422, **ctx)
         vocabulary_changed(request)
-        return saved(request, s, key, f"已新增 {key}")
+        return saved(request, s, key, "added")
 
     @get("/{key:str}", name=f"{s.name}.entry", opt=SHOW)
     async def show(request: Req, key: FromPath[str]) -> Response[bytes]:
@@ -233,7 +234,7 @@ def entry_routes(s: Section) -> list[Any]:
         if errors:
             return await entry_page(request, s, key, status=422, values=values, errors=errors)
         vocabulary_changed(request)
-        return saved(request, s, key, "已保存为新版本")
+        return saved(request, s, key, "saved-new")
 
     @post("/{key:str}/retire", name=f"{s.name}.retire", opt=FORM)
     async def retire(
@@ -256,7 +257,7 @@ def entry_routes(s: Section) -> list[Any]:
         except vq.Stale:
             return await entry_page(request, s, key, status=409, message=STALE)
         vocabulary_changed(request)
-        return saved(request, s, key, "已停用")
+        return saved(request, s, key, "retired")
 
     return [new_form, create, show, save, retire]
 
