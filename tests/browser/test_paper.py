@@ -136,3 +136,26 @@ async def test_poster_of_a_long_list_still_prints_on_one_page(
         texts = await decoded(page, shot, f"paper-poster-{size}-long-print")
         wanted = [base + "/check", base + "/complaints/new"]
         assert sorted(texts) == sorted(wanted + ([base + "/certificates/retained"] if more else []))
+
+
+async def test_card_and_verdict_print_in_english_with_their_permalinks(desktop: Page, shot: Shot):
+    """The printed card and answer in English: still one page, the QR code still the page's
+    permalink, and what screen readers say of the code has no Chinese list names."""
+    page = desktop
+    await page.goto("/lang?set=en&next=/certificates/retained")
+    href = await page.locator("ol.items > li.item a").first.get_attribute("href")
+    assert href and href.startswith("/certificates/")
+    await print_view(page, href + "/card")
+    assert await page.locator("html").get_attribute("lang") == "en"
+    assert await pdf_pages(page) == [(210, 297)]
+    base = page.url.split("/certificates/")[0]
+    assert base + href in await decoded(page, shot, "paper-card-print-en")
+    titles = await page.locator("svg.qr title").evaluate_all("els => els.map(e => e.textContent)")
+    assert titles[0] == "QR code: this item's page" and not any(
+        re.search(r"[\u4e00-\u9fff]", t) for t in titles
+    )
+    await page.goto("/check?name=良民证")
+    verdict_url = page.url
+    await print_view(page, "/check/print?name=良民证")
+    assert len(await pdf_pages(page)) == 1
+    assert await decoded(page, shot, "paper-verdict-print-en") == [verdict_url]
