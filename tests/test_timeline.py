@@ -135,7 +135,7 @@ async def test_tracking_shows_the_current_deadline_count_and_reason(client, conn
     page = (await track_page(client, ref, code)).text
     assert "受理后 20 个工作日，已延期" in deadline_line(page)
     assert "15 个工作日" not in deadline_line(page)
-    assert '<dd id="extension-reason">需调取窗口录像</dd>' in page
+    assert '<dd id="extension-reason" translate="no">需调取窗口录像</dd>' in page
     # The staff page says the same.
     staff_page = (await staff["sup"].get(f"/staff/complaints/{cid}")).text
     assert "受理后 20 个工作日，已延期" in staff_page and "需调取窗口录像" in staff_page
@@ -240,8 +240,11 @@ async def test_closing_needs_a_result_which_tracking_and_the_mail_show(client, c
     body = await tracked(client, ref, code)
     assert body["status"] == "closed" and body["result"] == RESULT and body["closed_at"]
     page = (await track_page(client, ref, code)).text
-    assert f'<dd class="pre" id="result">{RESULT}</dd>' in page
-    assert "已办结：已办结。" not in page and f"<strong>已办结</strong>：{RESULT}" in page
+    assert f'<dd class="pre" id="result" translate="no">{RESULT}</dd>' in page
+    assert (
+        "已办结：已办结。" not in page
+        and f'<strong>已办结</strong>：<span translate="no">{RESULT}</span>' in page
+    )
     mail = (await mails(conn, cid))[-1]
     assert mail.subject == f"投诉 {ref}：已办结" and f"办理结果：{RESULT}" in mail.body
 
@@ -269,7 +272,10 @@ async def test_the_complainant_rates_once_per_closing_audited(client, conn, staf
     shown = await client.get(r.headers["location"])  # the short-lived cookie shows it again
     assert shown.status_code == 200 and "已记录您的评价" in shown.text
     assert '<dd id="satisfaction">满意（您在本页的评价）</dd>' in shown.text
-    assert "<strong>您的评价</strong>：满意。意见：处理得很快。" in shown.text
+    assert (
+        '<strong>您的评价</strong>：满意。意见：<span translate="no">处理得很快</span>。'
+        in shown.text
+    )
     assert "提交评价" not in shown.text
     body = await tracked(client, ref, code)
     assert (body["satisfaction"], body["satisfaction_by"], body["may_rate"]) == (

@@ -21,6 +21,8 @@ import opencc
 import pytest
 from bs4 import BeautifulSoup, NavigableString, Tag
 
+from registry.accounts.models import Role, StaffUser
+from registry.complaints import workflow
 from registry.infra import clock
 from registry.web.state import worker
 from tests.staff_helpers import DEPT_A, complaint_id, csrf, login, make_user
@@ -157,6 +159,8 @@ STATES: list[tuple[str, str, str, dict[str, str] | None]] = [
     ("calendar form with errors", "/staff/calendar", "supervisor", {}),
     ("the department's queue", "/staff/complaints", "department", None),
     ("the department's case", "/staff/complaints/{complaint_id}", "department", None),
+    ("tracking: a full timeline", "/complaints/track", "anonymous", {"found": "full"}),
+    ("the office's case: a full timeline", "/staff/complaints/{full_id}", "supervisor", None),
     ("a staff page that is not there", "/staff/list/import/999999", "supervisor", None),
 ]
 
@@ -218,10 +222,52 @@ async def people(app, conn):  # type: ignore[no-untyped-def]
         ),
         "licence": await conn.fetchval("SELECT min(key) FROM licences WHERE valid_to IS NULL"),
     }
+    samples.update(await full_timeline(conn, out["anonymous"]))
     worker(app)  # the app has started
     yield out, samples
     for c in out.values():
         await c.aclose()
+
+
+async def full_timeline(conn, anonymous: httpx.AsyncClient) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A second complaint taken through the workflow engine: accepted, assigned to a department,
+    extended with a reason, replied, closed with a result, followed up with a comment, and an
+    internal note: every timeline sentence with list data or someone's own words in it."""
+    r = await anonymous.post(
+        "/api/v1/complaints",
+        json={
+            "department": DEPT_A,
+            "certificate_name": "无犯罪记录证明",
+            "matter": "就业",
+            "demanded_on": clock.today().isoformat(),
+            "description": "窗口要求开具无犯罪记录证明",
+            "disclosure": "confidential",
+            "contact": {"name": "赵六", "phone": "13712345679"},
+        },
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    reference, code = r.json()["reference"], r.json()["access_code"]
+    cid = await complaint_id(conn, reference)
+    sup_id = await conn.fetchval("SELECT id FROM users WHERE username = 'sup'")
+    dep_id = await conn.fetchval("SELECT id FROM users WHERE username = 'depa'")
+    sup = StaffUser(
+        id=sup_id, username="sup", display_name="s", role=Role.SUPERVISOR, department_code=None
+    )
+    dep = StaffUser(
+        id=dep_id, username="depa", display_name="d", role=Role.DEPARTMENT, department_code=DEPT_A
+    )
+    A = workflow.Action
+    for who, action, expected, form in [
+        (sup, A.ACCEPT, "submitted", {}),
+        (sup, A.ASSIGN, "accepted", {"department": DEPT_A}),
+        (dep, A.EXTEND, "assigned", {"reason": "需要调取窗口录像核实"}),
+        (dep, A.REPLY, "assigned", {"finding": "substantiated", "action_taken": "已约谈窗口人员"}),
+        (sup, A.CLOSE, "replied", {"result": "已责令窗口改正，不再索要这个证明"}),
+        (sup, A.FOLLOW_UP, "closed", {"satisfaction": "satisfied", "comment": "处理得很快"}),
+        (sup, A.NOTE, "closed", {"note": "已电话回访投诉人"}),
+    ]:
+        await workflow.transition(conn, cid, action, who, expected=expected, form=form)
+    return {"full_reference": reference, "full_code": code, "full_id": str(cid)}
 
 
 def test_every_html_route_is_listed(app):
@@ -240,7 +286,9 @@ async def fetch(people, samples, url: str, role: str, form, tag: str) -> httpx.R
     headers = {"accept-language": tag}
     if form is None:
         return await client.get(url, headers=headers)
-    if form.get("found"):  # the tracking page of the case filed above
+    if form.get("found") == "full":  # the tracking page of the case with a full timeline
+        form = {"reference": samples["full_reference"], "access_code": samples["full_code"]}
+    elif form.get("found"):  # the tracking page of the case filed above
         form = {"reference": samples["reference"], "access_code": samples["code"]}
     token = await csrf(client)
     return await client.post(url, data={"_csrf_token": token, **form}, headers=headers)

@@ -355,13 +355,17 @@ async def find(conn: asyncpg.Connection, reference: str, code: str) -> asyncpg.R
 
 
 async def track(
-    conn: asyncpg.Connection, reference: str, code: str, tr: Translations = CHINESE
+    conn: asyncpg.Connection,
+    reference: str,
+    code: str,
+    tr: Translations = CHINESE,
+    marks: events.Marks = events.PLAIN,
 ) -> ComplaintPublic | None:
     """What the complainant sees (page and API), or None (see find()); the timeline in the
-    reader's language."""
+    reader's language, its sentences plain (the API) or as the page's HTML (`marks`)."""
     row = await find(conn, reference, code)
     if row is None:
         return None
-    timeline = [events.public_entry(e, tr) for e in await q.public_timeline(conn, row["id"])]
+    timeline = [events.public_entry(e, tr, marks) for e in await q.public_timeline(conn, row["id"])]
     fields = {k: v for k, v in dict(row).items() if k not in ("id", "access_code_hash")}
     return msgspec.convert({**fields, "timeline": timeline}, ComplaintPublic, from_attributes=True)

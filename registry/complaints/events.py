@@ -9,7 +9,7 @@ wrote themselves (a reason, a result, a comment) is never translated.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from registry.complaints.models import (
@@ -89,58 +89,102 @@ def tracking_hint(public_url: str, reference: str, tr: Translations = CHINESE) -
     ).format(reference=reference)
 
 
-# ---- timeline sentences, by kind: (translations, parameters, the person's own words) ------------
-
-Sentence = Callable[[Translations, Mapping[str, Any], str], str]
+# ---- timeline sentences, by kind: (translations, parameters, the person's own words, marks) ----
 
 
-def _own_words(tr: Translations, p: Mapping[str, Any], text: str) -> str:
-    return text
+class Marks(Protocol):
+    """How a sentence shows its parts: plain text (e-mails, the API), or HTML in the web layer
+    (the sentence escaped, list data marked as list data, people's own words translate="no")."""
+
+    def say(self, message: str, **values: str) -> str: ...  # a translated sentence, filled
+
+    def data(self, text: str) -> str: ...  # list data: a department's name
+
+    def words(self, text: str) -> str: ...  # what a person wrote: never translated
 
 
-def _submitted(tr: Translations, p: Mapping[str, Any], text: str) -> str:
-    return tr.gettext("投诉已收到，等待受理。")
+class Plain:
+    """Plain text: the sentence filled in, every part as it is."""
+
+    def say(self, message: str, **values: str) -> str:
+        return message.format(**values)
+
+    def data(self, text: str) -> str:
+        return text
+
+    def words(self, text: str) -> str:
+        return text
 
 
-def _accept(tr: Translations, p: Mapping[str, Any], text: str) -> str:
-    return tr.gettext("答复期限 {due}（{basis}）。").format(due=p["due"], basis=_basis(tr, p))
+PLAIN = Plain()
+
+Sentence = Callable[[Translations, Mapping[str, Any], str, Marks], str]
 
 
-def _assign(tr: Translations, p: Mapping[str, Any], text: str) -> str:
-    return tr.gettext("已转交{department}办理。").format(department=p["department"])
+def _own_words(tr: Translations, p: Mapping[str, Any], text: str, m: Marks) -> str:
+    return m.words(text) if text else text
 
 
-def _extend(tr: Translations, p: Mapping[str, Any], text: str) -> str:
-    return tr.gettext("答复期限延长至 {due}（{basis}）。延期理由：{reason}").format(
-        due=p["due"], basis=_basis(tr, p), reason=text
+def _submitted(tr: Translations, p: Mapping[str, Any], text: str, m: Marks) -> str:
+    return m.say(tr.gettext("投诉已收到，等待受理。"))
+
+
+def _accept(tr: Translations, p: Mapping[str, Any], text: str, m: Marks) -> str:
+    return m.say(tr.gettext("答复期限 {due}（{basis}）。"), due=p["due"], basis=_basis(tr, p))
+
+
+def _assign(tr: Translations, p: Mapping[str, Any], text: str, m: Marks) -> str:
+    return m.say(tr.gettext("已转交{department}办理。"), department=m.data(p["department"]))
+
+
+def _extend(tr: Translations, p: Mapping[str, Any], text: str, m: Marks) -> str:
+    return m.say(
+        tr.gettext("答复期限延长至 {due}（{basis}）。延期理由：{reason}"),
+        due=p["due"],
+        basis=_basis(tr, p),
+        reason=m.words(text),
     )
 
 
-def _reply(tr: Translations, p: Mapping[str, Any], text: str) -> str:
+def _reply(tr: Translations, p: Mapping[str, Any], text: str, m: Marks) -> str:
     finding = tr.gettext(FINDINGS[p["finding"]])
-    return tr.gettext("{finding}。{action_taken}").format(finding=finding, action_taken=text)
+    return m.say(
+        tr.gettext("{finding}。{action_taken}"), finding=finding, action_taken=m.words(text)
+    )
 
 
-def _follow_up(tr: Translations, p: Mapping[str, Any], text: str) -> str:
+def _follow_up(tr: Translations, p: Mapping[str, Any], text: str, m: Marks) -> str:
     _ = tr.gettext
-    out = _("{level}。").format(level=_(SATISFACTION[p["level"]]))
+    out = m.say(_("{level}。"), level=_(SATISFACTION[p["level"]]))
     if text:
-        out += _("意见：{comment}。").format(comment=text.rstrip("。"))
+        out += m.say(_("意见：{comment}。"), comment=m.words(text.rstrip("。")))
     if "due" in p:  # unsatisfied: sent back to the department once
-        out += _("重新交办，答复期限 {due}（{basis}）。").format(due=p["due"], basis=_basis(tr, p))
+        out += m.say(_("重新交办，答复期限 {due}（{basis}）。"), due=p["due"], basis=_basis(tr, p))
     return out
 
 
-def _deadline(tr: Translations, p: Mapping[str, Any], text: str) -> str:
+def _deadline(tr: Translations, p: Mapping[str, Any], text: str, m: Marks) -> str:
     cause = p.get("cause")
-    why = tr.gettext(CAUSES[cause["kind"]]).format(**cause["params"]) if cause else text
+    if cause:
+        values = {k: m.data(str(v)) for k, v in cause["params"].items()}
+        why = m.say(tr.gettext(CAUSES[cause["kind"]]), **values)
+    else:
+        why = m.words(text)
     basis = _basis(tr, p)
     if "accept_due" in p:
-        return tr.gettext(
-            "因{why}，受理期限调整为 {accept_due}，答复期限（{basis}）调整为 {due}。"
-        ).format(why=why, accept_due=p["accept_due"], basis=basis, due=p["due"])
-    return tr.gettext("因{why}，答复期限（{basis}）由 {was} 调整为 {due}。").format(
-        why=why, basis=basis, was=p["was"], due=p["due"]
+        return m.say(
+            tr.gettext("因{why}，受理期限调整为 {accept_due}，答复期限（{basis}）调整为 {due}。"),
+            why=why,
+            accept_due=p["accept_due"],
+            basis=basis,
+            due=p["due"],
+        )
+    return m.say(
+        tr.gettext("因{why}，答复期限（{basis}）由 {was} 调整为 {due}。"),
+        why=why,
+        basis=basis,
+        was=p["was"],
+        due=p["due"],
     )
 
 
@@ -164,29 +208,33 @@ def title(kind: str, by_complainant: bool, tr: Translations = CHINESE) -> str:
 
 
 def sentence(
-    kind: str, params: Mapping[str, Any] | None, text: str, tr: Translations = CHINESE
+    kind: str,
+    params: Mapping[str, Any] | None,
+    text: str,
+    tr: Translations = CHINESE,
+    marks: Marks = PLAIN,
 ) -> str:
     """A stored event's sentence; a row from before events were data (params None) keeps the
-    sentence it stored."""
+    sentence it stored (shown as it was written)."""
     if params is None:
-        return text
-    return SENTENCES[kind](tr, params, text)
+        return marks.words(text) if text else text
+    return SENTENCES[kind](tr, params, text, marks)
 
 
-def public_entry(e: StoredEvent, tr: Translations = CHINESE) -> TimelineEvent:
+def public_entry(e: StoredEvent, tr: Translations = CHINESE, marks: Marks = PLAIN) -> TimelineEvent:
     """A public event for the tracking page and the API."""
     mine = e.by == "complainant"
     return TimelineEvent(
         at=e.at,
         kind=e.kind,
         status_to=e.status_to,
-        note=sentence(e.kind, e.params, e.note, tr),
+        note=sentence(e.kind, e.params, e.note, tr, marks),
         by=e.by,
         title=title(e.kind, mine, tr),
     )
 
 
-def staff_entry(e: StoredEvent, tr: Translations = CHINESE) -> StaffEvent:
+def staff_entry(e: StoredEvent, tr: Translations = CHINESE, marks: Marks = PLAIN) -> StaffEvent:
     """An event on the staff timeline, internal ones too."""
     return StaffEvent(
         at=e.at,
@@ -194,7 +242,7 @@ def staff_entry(e: StoredEvent, tr: Translations = CHINESE) -> StaffEvent:
         public=e.public,
         actor=e.actor,
         title=title(e.kind, e.actor == "complainant", tr),
-        note=sentence(e.kind, e.params, e.note, tr),
+        note=sentence(e.kind, e.params, e.note, tr, marks),
     )
 
 

@@ -94,11 +94,15 @@ def data_lang() -> Markup:
     return Markup(' lang="zh-CN"') if _current.get() == ENGLISH else Markup("")
 
 
-def list_span(text: Any) -> Markup:
+def list_span(text: Any, language: str | None = None) -> Markup:
     """The `zhspan` filter: list data inside running text — converted for 繁體, and in English
-    wrapped in <span lang="zh-CN">."""
-    shown = escape(list_text(text))
-    return Markup('<span lang="zh-CN">%s</span>') % shown if _current.get() == ENGLISH else shown
+    wrapped in <span lang="zh-CN">; in the page's language, or in `language` when given (a
+    route rendering before the page does)."""
+    language = language or _current.get()
+    if language == TRADITIONAL and isinstance(text, str) and text:
+        text = type(text)(traditional(text))
+    shown = escape(text)
+    return Markup('<span lang="zh-CN">%s</span>') % shown if language == ENGLISH else shown
 
 
 __all__ = ["CHINESE", "HTML_LANG", "SWITCH_LABELS", "language_of", "speaking"]

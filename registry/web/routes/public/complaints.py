@@ -25,6 +25,7 @@ from registry.web.filing import submit
 from registry.web.language import speaks
 from registry.web.rendering import csrf_cookie, csrf_matches, new_csrf_token, render_page
 from registry.web.state import worker
+from registry.web.timeline import marks
 from registry.web.urls import url_for
 
 Req = Request[Any, Any, Any]
@@ -185,7 +186,9 @@ async def receipt(request: Req, reference: FromPath[str]) -> Response[bytes]:
         async with worker(request).pool.acquire() as conn:
             try:
                 await limit(request, "track", worker(request).settings.tracking_limit, conn)
-                complaint = await cases.track(conn, reference, code, speaks(request))
+                complaint = await cases.track(
+                    conn, reference, code, speaks(request), marks(request)
+                )
             except TooManyRequests:
                 complaint = None
     html = render_page(

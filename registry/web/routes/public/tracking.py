@@ -19,6 +19,7 @@ from registry.web.client import TooManyRequests, limit
 from registry.web.language import speaks
 from registry.web.rendering import render_page
 from registry.web.state import worker
+from registry.web.timeline import marks
 from registry.web.urls import url_for
 
 Req = Request[Any, Any, Any]
@@ -78,7 +79,7 @@ async def track_form(
             except TooManyRequests:
                 error = N_("查询太频繁，请过几分钟再试。")
                 return track_page(request, reference=reference, error=error, status=429)
-            complaint = await cases.track(conn, reference, code, speaks(request))
+            complaint = await cases.track(conn, reference, code, speaks(request), marks(request))
         if complaint is not None:
             return track_page(
                 request,
@@ -102,7 +103,7 @@ async def track(
     try:
         await limit(request, "track", worker(request).settings.tracking_limit)
         async with worker(request).pool.acquire() as conn:
-            complaint = await cases.track(conn, reference, code, speaks(request))
+            complaint = await cases.track(conn, reference, code, speaks(request), marks(request))
         if complaint is None:
             status, error = 404, N_("查询编号或查询码不正确，请核对后再试。")
     except TooManyRequests:
@@ -151,7 +152,7 @@ async def rate(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[A
                 status, error = 409, N_("这件投诉的办理状态刚刚有了变化，请看下面的最新情况。")
             except workflow.Invalid as exc:
                 errors, error = exc.errors, "；".join(said(e.message, tr) for e in exc.errors)
-        complaint = await cases.track(conn, reference, code, speaks(request))
+        complaint = await cases.track(conn, reference, code, speaks(request), marks(request))
     by_field = {e.field: [e.message] for e in errors}
     return track_page(
         request,

@@ -26,6 +26,7 @@ from registry.web.language import speaks
 from registry.web.rendering import csrf_cookie
 from registry.web.staffpages import page, page_number, user_of
 from registry.web.state import worker
+from registry.web.timeline import marks
 from registry.web.urls import url_for
 
 Req = Request[Any, Any, Any]
@@ -191,7 +192,10 @@ async def _detail(request: Req, complaint_id: int, **extra: Any) -> Response[byt
         row = await q.get_for_staff(conn, complaint_id, scope_of(user))
         if row is None:
             raise NotFoundException()
-        events = [staff_entry(e, speaks(request)) for e in await q.all_events(conn, complaint_id)]
+        events = [
+            staff_entry(e, speaks(request), marks(request))
+            for e in await q.all_events(conn, complaint_id)
+        ]
         departments = await dq.list_departments(conn)
     actions = workflow.allowed(user, row)  # the engine's answer: the page offers exactly these
     return page(
