@@ -2,8 +2,8 @@
 
     uv run python scripts/update_catalogues.py
 
-1. extracts every marked string (babel.cfg: N_/Nn_/gettext in registry/, {% trans %} and _()
-   in templates/) into registry/locale/messages.pot;
+1. extracts every marked string (babel.cfg: N_/Nn_/gettext/pgettext in registry/, {% trans %},
+   _() and pgettext("context", …) in templates/) into registry/locale/messages.pot;
 2. updates registry/locale/{zh_Hant,en}/LC_MESSAGES/messages.po from it (new msgids added,
    vanished ones dropped, translations kept);
 3. fills every empty 繁體 msgstr by converting its msgid with OpenCC (s2twp: Taiwan's
@@ -27,7 +27,9 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "registry" / "locale"
 POT = LOCALE / "messages.pot"
-KEYWORDS = ["-k", "N_", "-k", "Nn_:1,2"]
+# N_/Nn_ mark the code's strings; pgettext/npgettext (a context first: one msgid, two meanings)
+# are Babel's defaults too, listed so the catalogue's contexts are plainly intended.
+KEYWORDS = ["-k", "N_", "-k", "Nn_:1,2", "-k", "pgettext:1c,2", "-k", "npgettext:1c,2,3"]
 s2t = opencc.OpenCC("s2twp")
 
 

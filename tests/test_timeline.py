@@ -16,6 +16,7 @@ import pytest
 from registry.complaints import cases, deadlines
 from registry.infra import clock, migrate
 from registry.infra.db import SingleConnectionPool
+from registry.infra.i18n import CHINESE
 from registry.web.app import create_app
 from registry.web.state import worker
 from tests.mail_helpers import mails
@@ -217,7 +218,8 @@ async def test_a_recount_keeps_the_reason_and_says_it(client, conn, staff):
 )
 def test_pages_and_mails_say_the_deadline_basis_alike(app, reason, days, reopened, words):
     assert cases.deadline_basis(reason, days, reopened=reopened) == words
-    macro = worker(app).jinja.get_template("complaints/_deadline.html").module.basis
+    template = worker(app).jinja.get_template("complaints/_deadline.html")
+    macro = template.make_module({"translations": CHINESE}).basis  # imported `with context`
     assert str(macro(reason, days, reopened)) == words
 
 

@@ -81,6 +81,16 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations_for(_current.get()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """One msgid, several meanings: `pgettext("status", "停用")` (Deactivated) is not the button's
+    停用 (Deactivate); the catalogue holds each under its context."""
+    return translations_for(_current.get()).pgettext(context, message)
+
+
+def npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    return translations_for(_current.get()).npgettext(context, singular, plural, n)
+
+
 def list_text(text: Any) -> Any:
     """The `zh` filter: list data as stored (简体), in Traditional characters for 繁體 readers."""
     if _current.get() == TRADITIONAL and isinstance(text, str) and text:

@@ -101,7 +101,11 @@ def make_environment(directory: Path) -> Environment:
     )
     # {% trans %} and _() speak the language of the page being rendered (language.speaking).
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        language.gettext, language.ngettext, newstyle=True
+        language.gettext,
+        language.ngettext,
+        newstyle=True,
+        pgettext=language.pgettext,  # pgettext("status", "停用"): a msgid with a context
+        npgettext=language.npgettext,
     )
     env.filters["zh"] = language.list_text  # list data in Traditional characters for 繁體
     env.filters["zhspan"] = language.list_span  # …and marked lang="zh-CN" in English text
