@@ -158,21 +158,34 @@ def plain(message: str | tuple[str | None, ...]) -> str | tuple[str, ...]:
     return given[0] if len(given) == 1 else given
 
 
-def msgids(template: str) -> set[str | tuple[str, ...]]:
+KEYWORDS = ("gettext", "ngettext", "_", "pgettext", "npgettext")
+
+
+def msgids(template: str) -> set[object]:
+    """The template's msgids; pgettext("context", "…") ones as (context, msgid)."""
     options = {"trim_blocks": "true", "lstrip_blocks": "true"}
+    found: set[object] = set()
     with (ROOT / "templates" / template).open("rb") as f:
-        return {  # Jinja2's own extractor, the one pybabel extract runs (babel.cfg)
-            plain(message)
-            for _line, _func, message, _comments in babel_extract(
-                f, ("gettext", "ngettext", "_"), [], options
-            )
-            if message
-        }
+        # Jinja2's own extractor, the one pybabel extract runs (babel.cfg)
+        for _line, func, message, _comments in babel_extract(f, KEYWORDS, [], options):
+            if not message:
+                continue
+            if func in ("pgettext", "npgettext"):
+                context, *rest = message
+                found.add((context, plain(tuple(rest))))
+            else:
+                found.add(plain(message))
+    return found
 
 
-def catalogue(folder: str) -> dict[str | tuple[str, ...], object]:
+def catalogue(folder: str) -> dict[object, object]:
+    """msgid → msgstr; a msgid with a context keyed (context, msgid)."""
     with (LOCALE_DIR / folder / "LC_MESSAGES" / "messages.po").open("rb") as f:
-        return {m.id: m.string for m in read_po(f, locale=folder) if m.id}
+        return {
+            (m.context, m.id) if m.context else m.id: m.string
+            for m in read_po(f, locale=folder)
+            if m.id
+        }
 
 
 @pytest.mark.parametrize(("folder", "templates"), [("zh_Hant", MARKED), ("en", ENGLISH_DONE)])
@@ -189,7 +202,7 @@ def test_every_marked_template_string_is_translated(folder, templates):
 
 def test_every_string_of_the_code_has_a_traditional_translation():
     with (LOCALE_DIR / "messages.pot").open("rb") as f:
-        wanted = [m.id for m in read_po(f) if m.id]
+        wanted = [(m.context, m.id) if m.context else m.id for m in read_po(f) if m.id]
     translated = catalogue("zh_Hant")
     assert [m for m in wanted if not translated.get(m)] == []
 
