@@ -14,16 +14,20 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SAID = (
     '{{ pgettext("account status", "停用") }}|{{ pgettext("account action", "停用") }}|'
     '{{ _("新增") }}|{{ pgettext("change", "新增") }}|{{ pgettext("import", "新增") }}|'
-    '{{ pgettext("figure", "保留") }}|{{ _("保留") }}'
+    '{{ pgettext("figure", "保留") }}|{{ _("保留") }}|'
+    '{{ pgettext("one complaint", "办理事项") }}|{{ pgettext("column of buttons", "操作") }}'
 )
 
 
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        (language.SIMPLIFIED, "停用|停用|新增|新增|新增|保留|保留"),
-        (language.TRADITIONAL, "停用|停用|新增|新增|新增|保留|保留"),
-        (language.ENGLISH, "Deactivated|Deactivate|Add|Added|New items|retained|Retained"),
+        (language.SIMPLIFIED, "停用|停用|新增|新增|新增|保留|保留|办理事项|操作"),
+        (language.TRADITIONAL, "停用|停用|新增|新增|新增|保留|保留|辦理事項|操作"),
+        (
+            language.ENGLISH,
+            "Deactivated|Deactivate|Add|Added|New items|retained|Retained|Matter|Actions",
+        ),
     ],
 )
 def test_a_context_gives_a_word_its_own_translation(lang: str, words: str) -> None:
