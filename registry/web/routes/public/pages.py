@@ -20,7 +20,7 @@ from registry.infra.errorshape import FieldError
 from registry.web import views
 from registry.web.client import client_address
 from registry.web.errors import InvalidInput, NotFound
-from registry.web.language import language_of, speaks
+from registry.web.language import speaks
 from registry.web.rendering import render_page
 from registry.web.state import worker
 from registry.web.urls import url_for
@@ -32,7 +32,7 @@ async def cached(
     request: Req, key: str | tuple[Any, ...], render: Callable[[], Awaitable[str]]
 ) -> Response[bytes]:
     pages = worker(request).pages
-    key = (language_of(request), key)  # a page per language (简体, 繁體, English)
+    # The mode and the language join the key in PageCache.respond.
     # The notice about the reconstruction is part of the page: read for this generation first.
     await worker(request).list_official()
     return await pages.respond(request, key, render)

@@ -44,7 +44,7 @@ def _label(request: Req, msgid: str, name: str) -> str:
 async def _cached(request: Req, key: tuple[Any, ...], render: Any) -> Response[bytes]:
     # As the other public pages (pages.cached): the reconstruction notice is read first.
     await worker(request).list_official()
-    key = (language_of(request), public_base(request), *key)  # a page per language and site
+    key = (public_base(request), *key)  # a page per site (the language joins in PageCache)
     return await worker(request).pages.respond(request, key, render)
 
 
