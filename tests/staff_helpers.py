@@ -45,7 +45,7 @@ async def post_form(client: httpx.AsyncClient, url: str, data: dict[str, str]):
     return await client.post(url, data={"_csrf_token": token, **data})
 
 
-async def file_complaint(client: httpx.AsyncClient, department: str = DEPT_A, **over) -> str:
+async def filed(client: httpx.AsyncClient, department: str = DEPT_A, **over) -> tuple[str, str]:
     body = {
         "department": department,
         "certificate_name": "良民证",
@@ -59,7 +59,11 @@ async def file_complaint(client: httpx.AsyncClient, department: str = DEPT_A, **
         "/api/v1/complaints", json=body, headers={"Idempotency-Key": str(uuid.uuid4())}
     )
     assert r.status_code == 201, r.text
-    return r.json()["reference"]
+    return r.json()["reference"], r.json()["access_code"]
+
+
+async def file_complaint(client: httpx.AsyncClient, department: str = DEPT_A, **over) -> str:
+    return (await filed(client, department, **over))[0]
 
 
 async def complaint_id(conn, reference: str) -> int:

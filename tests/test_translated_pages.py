@@ -14,7 +14,6 @@ The pages come from the route table: a new HTML route fails until it is listed i
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,9 +27,8 @@ from registry.catalogue import transfer
 from registry.catalogue.models import Certificate, Status
 from registry.catalogue.queries import certificates
 from registry.complaints import workflow
-from registry.infra import clock
 from registry.web.state import worker
-from tests.staff_helpers import DEPT_A, complaint_id, csrf, login, make_user
+from tests.staff_helpers import DEPT_A, complaint_id, csrf, filed, login, make_user
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -190,19 +188,9 @@ async def people(app, conn):  # type: ignore[no-untyped-def]
         if username:
             assert (await login(c, username)).status_code == 303
         out[role] = c
-    r = await out["anonymous"].post(
-        "/api/v1/complaints",
-        json={
-            "department": DEPT_A,
-            "certificate_name": "良民证",
-            "matter": "就业",
-            "demanded_on": clock.today().isoformat(),
-            "disclosure": "confidential",
-            "contact": {"name": "王五", "phone": "13712345678"},
-        },
-        headers={"Idempotency-Key": str(uuid.uuid4())},
+    reference, code = await filed(
+        out["anonymous"], contact={"name": "王五", "phone": "13712345678"}
     )
-    reference, code = r.json()["reference"], r.json()["access_code"]
     cid = await complaint_id(conn, reference)
     await conn.execute(
         "UPDATE complaints SET status='assigned', assigned_department=$2 WHERE id=$1", cid, DEPT_A
@@ -241,20 +229,12 @@ async def full_timeline(conn, anonymous: httpx.AsyncClient) -> dict[str, str]:  
     """A second complaint taken through the workflow engine: accepted, assigned to a department,
     extended with a reason, replied, closed with a result, followed up with a comment, and an
     internal note: every timeline sentence with list data or someone's own words in it."""
-    r = await anonymous.post(
-        "/api/v1/complaints",
-        json={
-            "department": DEPT_A,
-            "certificate_name": "无犯罪记录证明",
-            "matter": "就业",
-            "demanded_on": clock.today().isoformat(),
-            "description": "窗口要求开具无犯罪记录证明",
-            "disclosure": "confidential",
-            "contact": {"name": "赵六", "phone": "13712345679"},
-        },
-        headers={"Idempotency-Key": str(uuid.uuid4())},
+    reference, code = await filed(
+        anonymous,
+        certificate_name="无犯罪记录证明",
+        description="窗口要求开具无犯罪记录证明",
+        contact={"name": "赵六", "phone": "13712345679"},
     )
-    reference, code = r.json()["reference"], r.json()["access_code"]
     cid = await complaint_id(conn, reference)
     sup_id = await conn.fetchval("SELECT id FROM users WHERE username = 'sup'")
     dep_id = await conn.fetchval("SELECT id FROM users WHERE username = 'depa'")
