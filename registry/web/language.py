@@ -4,6 +4,7 @@ Accept-Language; and the gettext the templates' {% trans %} and _() call while a
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
@@ -113,6 +114,16 @@ def list_span(text: Any, language: str | None = None) -> Markup:
         text = type(text)(traditional(text))
     shown = escape(text)
     return Markup('<span lang="zh-CN">%s</span>') % shown if language == ENGLISH else shown
+
+
+# A Chinese character: list data without one (a date, a number, a code) needs no lang mark.
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def data_text(text: str, language: str | None = None) -> Markup:
+    """A parameter of a sentence that may be list data: marked as such (list_span) when it has
+    Chinese in it, else just escaped."""
+    return list_span(text, language) if HAN.search(text) else escape(text)
 
 
 __all__ = ["CHINESE", "HTML_LANG", "SWITCH_LABELS", "language_of", "speaking"]

@@ -22,7 +22,7 @@ from registry.catalogue.queries import imports as iq
 from registry.infra import textclean
 from registry.infra.errorshape import FieldError
 from registry.infra.i18n import N_, Translations
-from registry.web.language import speaks
+from registry.web.language import HAN, speaks
 
 LABELS = {field: zh for field, zh in transfer.COLUMNS} | {"reason": "变更理由"}
 # The msgids of what the list's forms show from the list's own vocabulary: the column labels,
@@ -236,7 +236,6 @@ async def read_upload(request: Any) -> tuple[str, bytes] | str:
 # Messages are made in 简体 from msgids (N_), for the CLI and the stored import previews alike;
 # a page says them in its reader's language by finding the msgid a message was made from.
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @functools.lru_cache(maxsize=4)

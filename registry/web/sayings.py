@@ -7,7 +7,6 @@ stay as they are: this module only reads the checker's catalogue."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,14 +15,7 @@ from markupsafe import Markup, escape
 from registry.checker.guide import GuideItem
 from registry.checker.reasons import ITEMS, MESSAGES, Param, Reason, Speaker, shown, speaker
 from registry.checker.verdicts import Verdict
-from registry.web.language import list_span
-
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-
-
-def _data(text: str) -> Markup:
-    """One piece of list data in running text; dates and numbers are just escaped."""
-    return list_span(text) if HAN.search(text) else escape(text)
+from registry.web.language import data_text as _data
 
 
 def _value(s: Speaker, key: str, value: Param) -> Markup:

@@ -6,15 +6,12 @@ E-mails and the JSON API keep the plain sentences (events.PLAIN)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from litestar import Request
 from markupsafe import Markup, escape
 
-from registry.web.language import language_of, list_span
-
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+from registry.web.language import data_text, language_of
 
 
 class HtmlMarks:
@@ -27,7 +24,7 @@ class HtmlMarks:
         return escape(message).format(**values)
 
     def data(self, text: str) -> str:
-        return list_span(text, self.language) if HAN.search(text) else escape(text)
+        return data_text(text, self.language)
 
     def words(self, text: str) -> str:
         return Markup('<span translate="no">%s</span>') % text
