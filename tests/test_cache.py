@@ -126,8 +126,9 @@ async def test_the_door_applies_the_input_guards_rule_to_remembered_questions(cl
 
 
 def test_the_door_knows_every_app_middleware():
-    """AnswerDoor answers before the app's middleware and applies their rules itself (host,
-    control characters): a new middleware must be taught to it, and added here."""
+    """AnswerDoor and PageDoor answer before the app's middleware and apply their rules
+    themselves (host, control characters): a new middleware must be taught to both, and added
+    here."""
     from registry.web.app import middleware
     from registry.web.door import HostGate
     from registry.web.inputguard import InputGuard

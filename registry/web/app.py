@@ -27,7 +27,14 @@ from registry.infra.listen import listen_for_changes
 from registry.infra.settings import PROJECT_ROOT, Settings
 from registry.infra.worker import WorkerApp
 from registry.web import errors, invalidation
-from registry.web.door import CHECK_PATH, LONG_QUERY, AnswerDoor, HostGate, forget_parsed_queries
+from registry.web.door import (
+    CHECK_PATH,
+    LONG_QUERY,
+    AnswerDoor,
+    HostGate,
+    PageDoor,
+    forget_parsed_queries,
+)
 from registry.web.inputguard import InputGuard
 from registry.web.rendering import add_security_headers, make_environment
 from registry.web.routes import api
@@ -150,22 +157,22 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Registry:
     )
     app.worker = worker
     auth.check_policies(app)
-    app.door = answer_door(app, worker)
+    app.door, app.page_door = doors(app, worker)
     return app
 
 
 def middleware(settings: Settings) -> list[Any]:
     """The host check first; then NUL and control characters refused at one boundary.
-    AnswerDoor applies both rules itself before routing: a middleware added here must be
-    applied there too (tests/test_cache.py holds this list)."""
+    AnswerDoor and PageDoor apply both rules themselves before routing: a middleware added
+    here must be applied there too (tests/test_cache.py holds this list)."""
     hosts = [DefineMiddleware(HostGate, config=_hosts(settings))] if settings.allowed_hosts else []
     return [*hosts, InputGuard]
 
 
-def answer_door(app: Litestar, worker: Worker) -> AnswerDoor:
+def doors(app: Litestar, worker: Worker) -> tuple[AnswerDoor, PageDoor]:
     settings = worker.settings
     hosts = HostGate(app=_unused, config=_hosts(settings)) if settings.allowed_hosts else None
-    return AnswerDoor(app, worker, hosts)
+    return AnswerDoor(app, worker, hosts), PageDoor(app, worker, hosts)
 
 
 def _hosts(settings: Settings) -> AllowedHostsConfig:
@@ -185,12 +192,14 @@ class Registry(WorkerApp):
     - HEAD is answered as GET without the body (link checkers and monitors use it; Litestar
       would answer 405 for every page).
     - A repeat question to /api/v1/check is answered by registry.web.door.AnswerDoor before
-      routing, after the same host and input checks the middleware makes: the one hot path.
+      routing, after the same host and input checks the middleware makes: the one hot path;
+      a public page already served is served again by registry.web.door.PageDoor alike.
     - Litestar memoizes parsed query strings; after a long one those memos are emptied.
     """
 
     worker: Worker
     door: AnswerDoor | None = None
+    page_door: PageDoor | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
@@ -198,7 +207,10 @@ class Registry(WorkerApp):
                 scope = {**scope, "method": "GET"}
                 send = _headers_only(send)
             door = self.door
-            if scope["path"] == CHECK_PATH and door and await door.answer(scope, send):
+            if scope["path"] == CHECK_PATH:
+                if door and await door.answer(scope, send):
+                    return
+            elif self.page_door and await self.page_door.answer(scope, send):
                 return
             if len(scope["query_string"]) > LONG_QUERY:
                 try:

@@ -1,7 +1,8 @@
 """The way in. HostGate: Litestar's allowed-hosts check as the app's first middleware, answering
 a refused host in the one error shape. AnswerDoor: repeat /api/v1/check questions answered
 before routing, by the same rules the middleware would apply first (allowed hosts, no control
-characters) and through the app's before_send hooks (security headers)."""
+characters) and through the app's before_send hooks (security headers). PageDoor: the same for
+public pages already in the page cache."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import inspect
 from typing import Any
 
 import msgspec
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar._kwargs.extractors import create_query_default_dict
 from litestar._parsers import parse_qsl, parse_query_string
 from litestar.datastructures.url import URL
@@ -23,7 +24,10 @@ from registry.checker.lookup import Lookup
 from registry.infra import clock
 from registry.infra.cache import BoundedCache
 from registry.infra.textclean import is_clean
+from registry.web.display import display_mode
 from registry.web.errors import InvalidInput
+from registry.web.language import language_of
+from registry.web.pagecache import HEADERS, door_key
 from registry.web.state import Worker
 from registry.web.views import parse_question
 
@@ -92,16 +96,57 @@ class AnswerDoor:
             generation = lookup.generation
             body = msgspec.json.encode(decide(question, index).spoken())
             lookup.remember(key, body, generation)
-        scope["app"] = scope["litestar_app"] = self.app  # as Litestar does: the hooks use it
         length = str(len(body)).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", length)]
-        start: Message = {"type": "http.response.start", "status": 200, "headers": headers}
-        end: Message = {"type": "http.response.body", "body": body, "more_body": False}
-        for message in (start, end):
-            for hook in self.app.before_send:
-                await hook(message, scope)
-            await send(message)
+        await _send(self.app, scope, send, 200, headers, body)
         return True
+
+
+class PageDoor:
+    """A public page served before routing when its route has already served it for exactly
+    this path, query string, mode and language today (PageCache.doors): the bytes, ETag and
+    headers the route sends, 304 to a matching If-None-Match. Litestar's per-request path
+    (routing, the middleware stack, the handler's parameters) is most of a cached page's cost.
+    Only when the middleware would let the request through: the host is allowed, and the path
+    and query string are the ones the input guard already let through for that page. Anything
+    else, and every first visit, goes through Litestar."""
+
+    def __init__(self, app: Litestar, worker: Worker, hosts: HostGate | None) -> None:
+        self.app, self.worker, self.hosts = app, worker, hosts
+
+    async def answer(self, scope: Any, send: Send) -> bool:
+        """True if it answered (a GET, HEAD made GET, of a page in PageCache.doors)."""
+        if scope["method"] != "GET" or (self.hosts is not None and not self.hosts.admits(scope)):
+            return False
+        request: Request[Any, Any, Any] = Request(scope)
+        key = door_key(scope, display_mode(request), language_of(request))
+        hit = self.worker.pages.doors.get(key)
+        if hit is None:
+            return False
+        etag, body = hit
+        headers = [(b"etag", etag.encode())]
+        headers += [(k.encode(), v.encode()) for k, v in HEADERS.items()]
+        if request.headers.get("if-none-match") == etag:
+            status, body = 304, b""  # Litestar sends a 304 with no content headers
+        else:
+            status = 200
+            headers.append((b"content-type", b"text/html; charset=utf-8"))
+            headers.append((b"content-length", str(len(body)).encode()))
+        await _send(self.app, scope, send, status, headers, body)
+        return True
+
+
+async def _send(
+    app: Litestar, scope: Any, send: Send, status: int, headers: list[Any], body: bytes
+) -> None:
+    """A response as Litestar would send it: through the app's before_send hooks."""
+    scope["app"] = scope["litestar_app"] = app  # as Litestar does: the hooks use it
+    start: Message = {"type": "http.response.start", "status": status, "headers": headers}
+    end: Message = {"type": "http.response.body", "body": body, "more_body": False}
+    for message in (start, end):
+        for hook in app.before_send:
+            await hook(message, scope)
+        await send(message)
 
 
 Asked = tuple[Question, dt.date | None]

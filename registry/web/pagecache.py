@@ -20,18 +20,33 @@ from registry.web.language import language_of
 PAGE_BYTES = 16 * 2**20
 PAGE_ENTRY = 2**20
 PAGE_KEY = 4096  # keys are built from parsed, bounded parameters; longer ones are not kept
+# What a cached page is sent with, by the route and by registry.web.door.PageDoor alike.
+HEADERS = {"cache-control": "no-cache", "vary": "cookie, accept-language"}
 
 
 def _page_size(page: tuple[str, bytes]) -> int:
     return len(page[0]) + len(page[1])
 
 
+def door_key(scope: Any, mode: str, language: str) -> bytes:
+    """The request as it came (path and query string as sent) in its mode and language, on
+    China's today: what PageDoor finds a page by, before routing has parsed anything."""
+    path = scope.get("raw_path") or scope["path"].encode()
+    today = clock.today().isoformat().encode()
+    return b"\0".join((today, mode.encode(), language.encode(), path, scope["query_string"]))
+
+
 class PageCache:
     """Rendered public pages, keyed on the parameters each page uses, dropped whenever the list
-    changes (registry.web.invalidation)."""
+    changes (registry.web.invalidation). `doors` finds the same pages by the request as sent
+    (door_key), for registry.web.door.PageDoor: a page is found there only after its route
+    has served it for exactly that path, query string, mode and language."""
 
     def __init__(self) -> None:
         self.pages: BoundedCache[tuple[str, bytes]] = BoundedCache(
+            PAGE_BYTES, PAGE_ENTRY, _page_size, max_key=PAGE_KEY
+        )
+        self.doors: BoundedCache[tuple[str, bytes]] = BoundedCache(
             PAGE_BYTES, PAGE_ENTRY, _page_size, max_key=PAGE_KEY
         )
 
@@ -41,6 +56,7 @@ class PageCache:
 
     def clear(self) -> None:
         self.pages.clear()
+        self.doors.clear()
 
     async def respond(
         self,
@@ -56,13 +72,16 @@ class PageCache:
         variant = (display_mode(request), language_of(request))
         cache_key = msgspec.json.encode((clock.today().isoformat(), *variant, key))
         hit = self.pages.get(cache_key)
+        current = hit is not None
         if hit is None:
             generation = self.generation
             body = (await render()).encode()
             hit = ('"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"', body)
-            self.pages.put(cache_key, hit, generation)  # not if the list changed meanwhile
+            current = self.pages.put(cache_key, hit, generation)  # not if the list changed
+        if current:
+            self.doors.put(door_key(request.scope, *variant), hit, self.doors.generation)
         etag, body = hit
-        headers = {"etag": etag, "cache-control": "no-cache", "vary": "cookie, accept-language"}
+        headers = {"etag": etag, **HEADERS}
         if request.headers.get("if-none-match") == etag:
             return Response(b"", status_code=304, headers=headers)
         return Response(body, media_type=MediaType.HTML, headers=headers)
