@@ -52,6 +52,9 @@ POLICIES: dict[str, frozenset[Role]] = {
     "public": frozenset(),
     "staff": frozenset(Role),
     "complaints": frozenset({Role.SUPERVISOR, Role.DEPARTMENT}),
+    # 部门核查 requests and signed 告知承诺 (issue 15): the route admits the office and the
+    # departments; each handler then admits only the departments the record names.
+    "casework": frozenset({Role.SUPERVISOR, Role.DEPARTMENT}),
     "supervisor": frozenset({Role.SUPERVISOR}),
     "audit": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "admin": frozenset({Role.ADMIN}),
