@@ -13,6 +13,7 @@ import msgspec
 
 from registry.catalogue import transfer, vocab
 from registry.catalogue.queries import shipped_vocabulary
+from registry.commitments.queries import forms as commitment_forms
 from registry.infra import migrate
 from registry.infra.db import connect
 from registry.infra.settings import Settings
@@ -58,6 +59,9 @@ async def migrate_and_seed(dsn: str, settings: Settings, *, seed: bool) -> None:
             await load_vocabulary(conn, settings.seed_dir)
             if seed and not await conn.fetchval("SELECT count(*) FROM certificates"):
                 await load_seed(conn, settings.seed_dir)
+            # 告知承诺 items get a default commitment form (the office edits it later).
+            if forms := await commitment_forms.seed_defaults(conn, SEED_ACTOR):
+                print(f"added {forms} commitment forms", file=sys.stderr)
     finally:
         await conn.close()
 

@@ -1,1 +1,2 @@
-"""告知承诺: per item a published commitment form; citizens sign it instead of bringing the certificate."""
+"""告知承诺: per item a published commitment form; citizens sign it instead of bringing the
+certificate."""
