@@ -5,6 +5,7 @@ once share the work and no statement runs long."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any, NamedTuple
 
@@ -12,7 +13,7 @@ import asyncpg
 
 from registry.accounts import auth
 from registry.accounts.queries import users
-from registry.infra import ratelimit
+from registry.infra import clock, ratelimit
 from registry.infra.settings import Settings
 
 log = logging.getLogger("registry")
@@ -33,11 +34,24 @@ SENT_MAIL = """
         LIMIT $2 FOR UPDATE SKIP LOCKED))
 """
 
+# Signed commitments past the retention: the signer's personal fields go, the commitment stays
+# (its statistics). Plain SQL here: housekeeping sits below the commitments feature.
+ERASE_SIGNERS = """
+    WITH old AS (
+        SELECT id FROM commitments WHERE erased_at IS NULL AND signed_at < $1
+        ORDER BY signed_at LIMIT $2 FOR UPDATE SKIP LOCKED
+    ), gone AS (
+        DELETE FROM commitment_signers WHERE commitment_id IN (SELECT id FROM old)
+    )
+    UPDATE commitments SET erased_at = now() WHERE id IN (SELECT id FROM old)
+"""
+
 
 class Swept(NamedTuple):
     rate_limits: int
     sessions: int
     outbox: int
+    commitment_signers: int = 0
 
 
 async def _batches(conn: asyncpg.Connection, sql: str, *args: object) -> int:
@@ -50,7 +64,7 @@ async def _batches(conn: asyncpg.Connection, sql: str, *args: object) -> int:
 
 
 async def sweep(conn: asyncpg.Connection, settings: Settings) -> Swept:
-    """One pass over the three tables; returns how many rows each lost."""
+    """One pass over the tables; returns how many rows each lost (or, for signers, erased)."""
     # Keep every window a configured limit could still be counting in.
     windows = max(ratelimit.KEEP_SECONDS, settings.filing_limit[1], settings.tracking_limit[1])
     await users.purge_login_throttle(conn)  # idle login back-off rows (their count is not kept)
@@ -58,6 +72,11 @@ async def sweep(conn: asyncpg.Connection, settings: Settings) -> Swept:
         rate_limits=await ratelimit.purge(conn, windows, BATCH),
         sessions=await _batches(conn, EXPIRED_SESSIONS, auth.IDLE_SECONDS, auth.ABSOLUTE_SECONDS),
         outbox=await _batches(conn, SENT_MAIL, settings.outbox_keep_days),
+        commitment_signers=await _batches(
+            conn,
+            ERASE_SIGNERS,
+            clock.now() - dt.timedelta(days=settings.commitment_retention_days),
+        ),
     )
 
 

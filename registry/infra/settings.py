@@ -37,6 +37,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # rate-limit windows, expired staff sessions, sent mail older than outbox_keep_days.
     housekeeping_interval: int = 3600
     outbox_keep_days: int = 30
+    # Days a signed 告知承诺 keeps the signer's name, ID number and phone (housekeeping erases
+    # them after; the commitment itself stays for the statistics).
+    commitment_retention_days: int = 730
     # (hits, seconds) per client address, shared by all workers through PostgreSQL.
     filing_limit: tuple[int, int] = (10, 600)
     tracking_limit: tuple[int, int] = (30, 600)
@@ -62,6 +65,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             tracking_limit=_limit(env.get("REGISTRY_TRACKING_LIMIT"), (30, 600)),
             housekeeping_interval=_count(env, "REGISTRY_HOUSEKEEPING_INTERVAL", 3600, 0),
             outbox_keep_days=_count(env, "REGISTRY_OUTBOX_KEEP_DAYS", 30, 1),
+            commitment_retention_days=_count(env, "REGISTRY_COMMITMENT_RETENTION_DAYS", 730, 1),
         )
 
 

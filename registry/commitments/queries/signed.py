@@ -134,32 +134,6 @@ async def save_check(
     return row is not None
 
 
-async def erase_signed_before(conn: asyncpg.Connection, before: dt.datetime, batch: int) -> int:
-    """Retention: the signer's name, ID number and phone of commitments signed before `before`
-    are deleted; the commitment (item, window, matter, check) stays for the statistics."""
-    total = 0
-    while True:
-        done = await conn.fetchval(
-            """
-            WITH old AS (
-                SELECT id FROM commitments WHERE erased_at IS NULL AND signed_at < $1
-                ORDER BY signed_at LIMIT $2 FOR UPDATE SKIP LOCKED
-            ), gone AS (
-                DELETE FROM commitment_signers WHERE commitment_id IN (SELECT id FROM old)
-            ), marked AS (
-                UPDATE commitments SET erased_at = now() WHERE id IN (SELECT id FROM old)
-                RETURNING id
-            )
-            SELECT count(*) FROM marked
-            """,
-            before,
-            batch,
-        )
-        total += int(done)
-        if done < batch:
-            return total
-
-
 async def item_figures(conn: asyncpg.Connection, min_cases: int) -> list[ItemFigures]:
     """Per item: signed, checked, found untrue; items below min_cases are left out (their
     shares would say more about chance, and about people, than about the item)."""
