@@ -432,6 +432,17 @@ METHODS = [
     "现有证照核验",
     "调整开具单位",
 ]
+# 办理方式类型 (issue 15): the kind of the method the list's text names first, as the import
+# format writes it (registry/catalogue/models.py REPLACEMENT_KINDS labels).
+METHOD_KIND = {
+    "直接取消": "直接取消",
+    "申请人书面承诺": "告知承诺",
+    "告知承诺制": "告知承诺",
+    "部门间核查": "部门间核查",
+    "数据共享": "数据共享核验",
+    "现有证照核验": "证照核验",
+    "调整开具单位": "其他",
+}
 METHOD_OVERRIDE = {
     "亲属关系证明": ["现有证照核验", "部门间核查", "调整开具单位"],
     "居民身份信息证明": ["现有证照核验", "数据共享"],
@@ -774,6 +785,7 @@ HEADER = [
     "依据层级",
     "所属领域",
     "取消后办理方式",
+    "办理方式类型",
     "保留原因",
     "决定文号",
     "生效日期",
@@ -794,6 +806,7 @@ def retained_row(ref_name: str, r: dict[str, str], spec: dict) -> tuple[dict[str
         "依据层级": spec["level"],
         "所属领域": r["domain"],
         "取消后办理方式": "",
+        "办理方式类型": "",
         "保留原因": spec["reason"],
     }
     changes = ["名称和依据来自出处，依据写 2018 年有效的条文；索要单位、办理事项按县级部门填写"]
@@ -830,6 +843,7 @@ def abolished_row(r: dict[str, str]) -> tuple[dict[str, str], list[str]]:
         "依据层级": abolished_level(name, r["legal_basis"]),
         "所属领域": r["domain"],
         "取消后办理方式": repl,
+        "办理方式类型": METHOD_KIND[methods[0]],
         "保留原因": "",
     }
     return row, changes

@@ -41,7 +41,8 @@ header being line 1) and the fault in brackets.  The three faults that undermine
     of two or more characters overlap when one contains the other (遗体火化 and 办理火化 -> 火化).
 
 The other rules (header, totals 173/164/9, unique codes, names and aliases, required fields,
-department names, replacement methods, levels and domains) keep the list loadable and its
+department names, replacement methods, a 办理方式类型 for every abolished item and none for a
+retained one, levels and domains) keep the list loadable and its
 columns meaningful.
 """
 
@@ -58,7 +59,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_seed import HEADER, METHODS  # the script beside this one
+from build_seed import HEADER, METHOD_KIND, METHODS  # the script beside this one
 
 SEED = Path(__file__).resolve().parent.parent / "seed_data"
 
@@ -87,6 +88,7 @@ DOMAINS = {
     "应急管理",
     "其他",
 }
+KINDS = set(METHOD_KIND.values()) | {"其他"}  # the six 办理方式类型 labels
 MULTI = ["别名", "索要单位", "办理事项"]
 REQUIRED = [
     "证明名称",
@@ -423,6 +425,10 @@ def check_fields(report: Report, row: Row, departments: set[str]) -> None:
                 "field",
                 f"取消后办理方式 does not start with known methods: {r['取消后办理方式']!r}",
             )
+        if r["办理方式类型"] not in KINDS:
+            report.fault(
+                row, "field", f"abolished without a known 办理方式类型: {r['办理方式类型']!r}"
+            )
         if r["保留原因"]:
             report.fault(row, "field", "abolished with 保留原因")
     elif r["状态"] == "保留":
@@ -430,6 +436,8 @@ def check_fields(report: Report, row: Row, departments: set[str]) -> None:
             report.fault(row, "field", f"retained with level {r['依据层级']}")
         if r["取消后办理方式"]:
             report.fault(row, "field", "retained with 取消后办理方式")
+        if r["办理方式类型"]:
+            report.fault(row, "field", "retained with 办理方式类型")
         if not r["保留原因"]:
             report.fault(row, "field", "retained without 保留原因")
         if not re.search(r"《.+》第.+条", r["设定依据"]):

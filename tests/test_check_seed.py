@@ -60,6 +60,7 @@ BASE = [
         "依据层级": "无",
         "所属领域": "社会保险",
         "取消后办理方式": "数据共享：人脸识别等远程认证",
+        "办理方式类型": "数据共享核验",
         "保留原因": "",
         "备注": "依国办发〔2018〕47号清理取消：办事部门不得再要求提供。",
     },
@@ -75,6 +76,7 @@ BASE = [
         "依据层级": "无",
         "所属领域": "殡葬",
         "取消后办理方式": "现有证照核验：凭火化证明办理",
+        "办理方式类型": "证照核验",
         "保留原因": "",
         "备注": "依国办发〔2018〕47号清理取消：骨灰寄存、安葬凭火化证明办理。",
     },
@@ -195,6 +197,34 @@ def test_the_date_rule_reads_years_and_full_dates():
     ]
 
 
+# ---- the replacement's kind (issue 15) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("index", "kind", "said"),
+    [
+        (1, "", "CY-ZM-002 (line 3) [field] abolished without a known 办理方式类型: ''"),
+        (2, "数据共享", "CY-ZM-003 (line 4) [field] abolished without a known 办理方式类型"),
+        (0, "证照核验", "CY-ZM-001 (line 2) [field] retained with 办理方式类型"),
+    ],
+)
+def test_a_missing_or_misplaced_kind_fails(tmp_path, index, kind, said):
+    result = run_checker(write_list(tmp_path / "list.csv", with_change(index, 办理方式类型=kind)))
+    assert result.returncode == 1
+    assert any(said in line for line in failures(result)), result.stdout
+
+
+def test_every_abolished_seed_item_has_the_kind_its_text_names_first():
+    with (PROJECT_ROOT / "seed_data" / "certificates.csv").open(encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    abolished = [r for r in rows if r["状态"] == "取消"]
+    assert len(abolished) == 164
+    for r in abolished:
+        first = r["取消后办理方式"].split("：", 1)[0].split("、")[0]
+        assert r["办理方式类型"] == check_seed.METHOD_KIND[first], r["编号"]
+    assert not [r["编号"] for r in rows if r["状态"] == "保留" and r["办理方式类型"]]
+
+
 # ---- fault 3: one certificate, overlapping matters, opposite statuses ------------------------
 
 
@@ -228,6 +258,7 @@ def test_no_contradiction_without_all_three(tmp_path, change):
     if change.get("状态") == "保留":
         rows[2].update(
             取消后办理方式="",
+            办理方式类型="",
             保留原因="专业认定",
             依据层级="法律",
             设定依据="《中华人民共和国户口登记条例》第八条",

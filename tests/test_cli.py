@@ -39,7 +39,13 @@ async def test_export_then_import_reports_nothing_to_do(cli_env, tmp_path: Path)
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     r = run(cli_env, "import", str(out), "--json")
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout) == {"added": 0, "changed": 0, "unchanged": 173, "errors": []}
+    assert json.loads(r.stdout) == {
+        "added": 0,
+        "changed": 0,
+        "unchanged": 173,
+        "errors": [],
+        "warnings": [],
+    }
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "json"])
@@ -117,3 +123,17 @@ async def test_official_import_marks_the_list_official_and_the_reason_is_public(
         assert audit == "cli"
     finally:
         await conn.close()
+
+
+def test_a_dry_run_reports_an_abolished_item_it_cannot_give_a_kind(cli_env, tmp_path: Path):
+    f = tmp_path / "old.csv"  # a file from before the 办理方式类型 column
+    f.write_text(
+        "证明名称,状态,取消后办理方式\n甲证明,取消,部门间核查\n乙证明,取消,直接取消、数据共享\n",
+        encoding="utf-8-sig",
+    )
+    r = run(cli_env, "import", str(f), "--json")
+    assert r.returncode == 0, r.stderr
+    (warning,) = json.loads(r.stdout)["warnings"]
+    assert warning["row"] == 3 and "办理方式类型" in warning["message"]
+    human = run(cli_env, "import", str(f))
+    assert "提示 1" in human.stdout and "提示：第 3 行：" in human.stdout

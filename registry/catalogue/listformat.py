@@ -15,6 +15,8 @@ from registry.catalogue import sheets
 from registry.catalogue.models import (
     FIELD_LABELS,
     LEGAL_BASIS_LEVELS,
+    METHOD_KINDS,
+    REPLACEMENT_KINDS,
     REPLACEMENT_METHODS,
     Certificate,
     Status,
@@ -42,6 +44,10 @@ METHOD_SYNONYMS = {
     "部门核查": "部门间核查",
     "证照": "现有证照核验",
     "凭有效证件": "现有证照核验",
+}
+# A kind as a file may write it: the label or the code.
+KIND_WORDS = {label: code for code, label in REPLACEMENT_KINDS.items()} | {
+    code: code for code in REPLACEMENT_KINDS
 }
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 SPLIT_RE = re.compile(r"[；;]")
@@ -147,6 +153,15 @@ def _parse_row(raw: dict[str, str], today: dt.date) -> tuple[Certificate, dt.dat
         return said % {"day": raw.get("effective_from")}
     lists = {f: split_list(raw.get(f, "")) for f in LIST_FIELDS}
     replacement = raw.get("replacement", "")
+    written = raw.get("replacement_kind", "")
+    kind = KIND_WORDS.get(written) or KIND_WORDS.get(written.lower(), "")
+    if written and not kind:
+        said = N_("办理方式类型“%(kind)s”无法识别：应为 %(kinds)s 之一")
+        return said % {"kind": written, "kinds": "、".join(REPLACEMENT_KINDS.values())}
+    if kind and status is Status.RETAINED:
+        return N_("保留的证明事项没有办理方式类型：请清空“办理方式类型”")
+    if not kind and status is Status.ABOLISHED:
+        kind = replacement_kind_of(replacement)
     cert = Certificate(
         code=code,
         name=name,
@@ -157,6 +172,7 @@ def _parse_row(raw: dict[str, str], today: dt.date) -> tuple[Certificate, dt.dat
         domain=raw.get("domain", ""),
         replacement=replacement,
         replacement_methods=replacement_methods(replacement),
+        replacement_kind=kind,
         retain_reason=raw.get("retain_reason", ""),
         decision_doc=raw.get("decision_doc", ""),
         note=raw.get("note", ""),
@@ -202,6 +218,33 @@ def _methods(text: str) -> tuple[str, ...]:
     return tuple(m for m in REPLACEMENT_METHODS if m in found)
 
 
+def replacement_kinds(text: str) -> tuple[str, ...]:
+    """The kinds of the methods a 取消后办理方式 text names, in REPLACEMENT_KINDS order."""
+    found = {METHOD_KINDS[m] for m in _methods(text)} if text else set()
+    return tuple(k for k in REPLACEMENT_KINDS if k in found)
+
+
+def replacement_kind_of(text: str) -> str:
+    """The kind a text names when it names exactly one; "" when several or none."""
+    kinds = replacement_kinds(text)
+    return kinds[0] if len(kinds) == 1 else ""
+
+
+# Why an abolished item was left without a kind (a row notice: the import goes on).
+KIND_SEVERAL = N_("取消后办理方式写了几种办理方式类型（%(kinds)s）：请在“办理方式类型”列写明一种")
+KIND_NONE = N_("未能从取消后办理方式看出办理方式类型：请在“办理方式类型”列填写")
+
+
+def kind_notice(cert: Certificate) -> str:
+    """What to tell about an abolished item without a kind; "" when nothing is missing."""
+    if cert.status != Status.ABOLISHED or cert.replacement_kind:
+        return ""
+    kinds = replacement_kinds(cert.replacement)
+    if len(kinds) > 1:
+        return KIND_SEVERAL % {"kinds": "、".join(REPLACEMENT_KINDS[k] for k in kinds)}
+    return KIND_NONE
+
+
 def to_cells(cert: Certificate) -> list[str]:
     out = []
     for field, _ in COLUMNS:
@@ -210,6 +253,8 @@ def to_cells(cert: Certificate) -> list[str]:
             text = "保留" if value == Status.RETAINED else "取消"
         elif field in LIST_FIELDS:
             text = "；".join(value)
+        elif field == "replacement_kind":
+            text = REPLACEMENT_KINDS.get(value, value)
         elif isinstance(value, dt.date):
             text = value.isoformat()
         else:

@@ -30,6 +30,26 @@ REPLACEMENT_METHODS = (
     "现有证照核验",
     "调整开具单位",
 )
+# The replacement's kind (issue 15): code -> label (msgids). The code is what the database,
+# the API and the kind= filter use; files and pages show the label.
+REPLACEMENT_KINDS = {
+    "cancelled": N_("直接取消"),
+    "commitment": N_("告知承诺"),
+    "verification": N_("部门间核查"),
+    "data_sharing": N_("数据共享核验"),
+    "licence_check": N_("证照核验"),
+    "other": N_("其他"),
+}
+# The kind each standard method is of: a text whose methods are all of one kind has that kind.
+METHOD_KINDS = {
+    "直接取消": "cancelled",
+    "申请人书面承诺": "commitment",
+    "告知承诺制": "commitment",
+    "部门间核查": "verification",
+    "数据共享": "data_sharing",
+    "现有证照核验": "licence_check",
+    "调整开具单位": "other",
+}
 
 
 class DepartmentKind(StrEnum):
@@ -60,6 +80,7 @@ class Certificate(msgspec.Struct, kw_only=True):
     domain: str = ""
     replacement: str = ""
     replacement_methods: list[str] = []
+    replacement_kind: str = ""  # a REPLACEMENT_KINDS code; "" for retained items
     retain_reason: str = ""
     decision_doc: str = ""
     effective_from: dt.date | None = None
@@ -117,6 +138,7 @@ FIELD_LABELS = {
     "legal_basis_level": N_("依据层级"),
     "domain": N_("所属领域"),
     "replacement": N_("取消后办理方式"),
+    "replacement_kind": N_("办理方式类型"),
     "retain_reason": N_("保留原因"),
     "decision_doc": N_("决定文号"),
     "effective_from": N_("生效日期"),
@@ -146,6 +168,8 @@ def field_changes(old: object, new: object, fields: tuple[str, ...]) -> list[Fie
     for f in fields:
         a, b = getattr(old, f), getattr(new, f)
         if a != b:
+            if f == "replacement_kind":  # the label, as files and pages show a kind
+                a, b = REPLACEMENT_KINDS.get(a, a), REPLACEMENT_KINDS.get(b, b)
             label = FIELD_LABELS.get(f, f)
             out.append(FieldChange(field=f, label=label, old=field_text(a), new=field_text(b)))
     return out
@@ -176,6 +200,7 @@ class ListFilters(msgspec.Struct, kw_only=True, frozen=True):
     department: str | None = None
     domain: str | None = None
     replacement: str | None = None
+    kind: str | None = None
     on: dt.date | None = None
     page: int = 1
     per_page: int = 50

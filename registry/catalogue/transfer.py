@@ -22,8 +22,10 @@ from registry.catalogue.listformat import (
     ParsedRow,
     RowError,
     TransferError,
+    kind_notice,
     parse_date,
     parse_rows,
+    replacement_kind_of,
     replacement_methods,
     split_list,
     to_cells,
@@ -33,6 +35,7 @@ from registry.catalogue.models import (
     Certificate,
     Department,
     FieldChange,
+    Status,
     field_changes,
 )
 from registry.catalogue.queries import departments as dq
@@ -75,6 +78,8 @@ class ImportReport(msgspec.Struct, kw_only=True):
     changed: list[str] = []
     unchanged: list[str] = []
     errors: list[RowError] = []
+    # Row notices that do not stop the import: abolished items left without a kind.
+    warnings: list[RowError] = []
     changes: dict[str, list[str]] = {}
     applied: bool = False
     # For previews and audit rows, not part of the --json report:
@@ -89,6 +94,7 @@ class ImportReport(msgspec.Struct, kw_only=True):
             "changed": len(self.changed),
             "unchanged": len(self.unchanged),
             "errors": [msgspec.to_builtins(e) for e in self.errors],
+            "warnings": [msgspec.to_builtins(w) for w in self.warnings],
         }
 
 
@@ -131,12 +137,15 @@ def _diff(
             continue
         seen[cert.code] = r.row
         latest = by_code.get(cert.code) if cert.code else None
+        if latest is not None:
+            keep_absent_columns(cert, latest, r.present)
+        if notice := kind_notice(cert):
+            report.warnings.append(RowError(r.row, notice))
         if latest is None:
             report.added.append(cert.code or cert.name)
             report.names[cert.code or cert.name] = cert.name
             pending.append(_Pending(r, None))
             continue
-        keep_absent_columns(cert, latest, r.present)
         changed = [f for f in COMPARED if getattr(latest, f) != getattr(cert, f)]
         if not changed:
             report.unchanged.append(cert.code)
@@ -166,6 +175,13 @@ def keep_absent_columns(cert: Certificate, latest: Certificate, present: frozens
             setattr(cert, f, getattr(latest, f))
     if "replacement" not in present:
         cert.replacement_methods = latest.replacement_methods
+    # A file without the kind column (an old file) keeps the item's kind while the text and
+    # status it was set for stay; a changed text or status gets the kind derived from it.
+    if "replacement_kind" not in present and (
+        cert.replacement != latest.replacement or cert.status != latest.status
+    ):
+        abolished = cert.status == Status.ABOLISHED
+        cert.replacement_kind = replacement_kind_of(cert.replacement) if abolished else ""
 
 
 # ---- apply -------------------------------------------------------------------------------
