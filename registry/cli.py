@@ -186,7 +186,7 @@ PRINTED = 1_000  # lines of each kind a human report prints; --json lists every 
 def print_report(report: transfer.ImportReport, *, apply: bool) -> None:
     print(
         f"新增 {len(report.added)}，变更 {len(report.changed)}，未变 {len(report.unchanged)}，"
-        f"错误 {len(report.errors)}"
+        f"错误 {len(report.errors)}，提示 {len(report.warnings)}"
     )
     sections: list[tuple[list[str], str]] = [
         ([f"  + {name}" for name in report.added[:PRINTED]], "新增"),
@@ -195,15 +195,15 @@ def print_report(report: transfer.ImportReport, *, apply: bool) -> None:
             "变更",
         ),
         ([f"  第 {e.row} 行：{e.message}" for e in report.errors[:PRINTED]], "错误"),
+        ([f"  提示：第 {w.row} 行：{w.message}" for w in report.warnings[:PRINTED]], "提示"),
     ]
-    for (lines, label), total in zip(
-        sections, (len(report.added), len(report.changed), len(report.errors)), strict=True
-    ):
+    totals = (len(report.added), len(report.changed), len(report.errors), len(report.warnings))
+    for (lines, label), total in zip(sections, totals, strict=True):
         for line in lines:
             print(line)
         if total > len(lines):
             more = f"  ……另有 {total - len(lines):,} 项{label}未列出"
-            print(more + ("（--json 列出全部错误）" if label == "错误" else ""))
+            print(more + ("（--json 列出全部）" if label in ("错误", "提示") else ""))
     if report.errors:
         print("文件有错误，没有写入任何内容。")
     elif report.applied:
