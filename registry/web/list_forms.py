@@ -30,6 +30,7 @@ LABELS = {field: zh for field, zh in transfer.COLUMNS} | {"reason": "变更理�
 SHOWN = (
     N_("编号"), N_("证明名称"), N_("别名"), N_("状态"), N_("开具单位"), N_("索要单位"),
     N_("办理事项"), N_("设定依据"), N_("依据层级"), N_("所属领域"), N_("取消后办理方式"),
+    N_("办理方式类型"),
     N_("保留原因"), N_("决定文号"), N_("生效日期"), N_("备注"), N_("变更理由"),
     N_("法律"), N_("行政法规"), N_("国务院决定"), N_("地方性法规"), N_("规章"),
     N_("规范性文件"), N_("无"),
@@ -56,6 +57,7 @@ MESSAGE_FIELDS = (
     ("状态", "status"),
     ("编号", "code"),
     ("依据层级", "legal_basis_level"),
+    ("办理方式类型", "replacement_kind"),
     ("保留的证明事项", "legal_basis"),
     ("生效日期", "effective_from"),
 )
@@ -104,6 +106,8 @@ def to_table(values: Mapping[str, str], code: str) -> list[list[str]]:
     """A one-row import table, in the columns and cell format transfer reads."""
     row = {field: _cell(field, values.get(field, "")) for field, _ in transfer.COLUMNS}
     row["code"] = code
+    if row["status"] in ("retained", "保留"):  # the kind select only speaks for abolished items
+        row["replacement_kind"] = ""
     return [list(transfer.HEADERS), [row[field] for field, _ in transfer.COLUMNS]]
 
 
@@ -191,6 +195,8 @@ def describe(report: transfer.ImportReport) -> dict[str, Any]:
         "unchanged": len(report.unchanged),
         "errors": [{"row": e.row, "message": e.message} for e in report.errors[:STORED_ERRORS]],
         "error_count": len(report.errors),
+        "warnings": [{"row": w.row, "message": w.message} for w in report.warnings[:STORED_ERRORS]],
+        "warning_count": len(report.warnings),
         "applied": report.applied,
     }
 
@@ -202,6 +208,7 @@ def preview_view(described: dict[str, Any], offset: int, limit: int) -> dict[str
         ("added", "added_count"),
         ("changed", "changed_count"),
         ("errors", "error_count"),
+        ("warnings", "warning_count"),
     ):
         items = described.get(key, [])
         view[count] = described.get(count, len(items))

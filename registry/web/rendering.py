@@ -11,7 +11,7 @@ from litestar.datastructures import Cookie
 from litestar.middleware.csrf import CSRFMiddleware, generate_csrf_token
 from litestar.types import Message, Scope
 
-from registry.catalogue.models import STATUS_LABELS, Status
+from registry.catalogue.models import REPLACEMENT_KINDS, STATUS_LABELS, Status
 from registry.complaints.cases import deadline_basis
 from registry.complaints.models import (
     ACCEPT_RUNS,
@@ -115,6 +115,7 @@ def make_environment(directory: Path) -> Environment:
     env.globals.update(
         Status=Status,
         STATUS_LABELS=STATUS_LABELS,
+        REPLACEMENT_KINDS=REPLACEMENT_KINDS,  # code -> msgid: {{ _(REPLACEMENT_KINDS[k]) }}
         COMPLAINT_STATUS_LABELS=COMPLAINT_STATUS_LABELS,
         ACCEPT_RUNS=ACCEPT_RUNS,
         OPEN_STATUSES=ACCEPT_RUNS + REPLY_RUNS,

@@ -10,6 +10,7 @@ import msgspec
 from litestar.exceptions import HTTPException
 
 from registry.catalogue.models import (
+    REPLACEMENT_KINDS,
     CertificateDetail,
     CertificatePage,
     Department,
@@ -38,6 +39,7 @@ def parse_filters(
     department: str | None = None,
     domain: str | None = None,
     replacement: str | None = None,
+    kind: str | None = None,
     on: str | None = None,
     page: str | None = None,
     per_page: str | None = None,
@@ -50,6 +52,9 @@ def parse_filters(
             st = Status(status)
         except ValueError:
             errors.append(FieldError("status", "应为 retained（保留）或 abolished（取消）"))
+    kind = (kind or "").strip() or None
+    if kind and kind not in REPLACEMENT_KINDS:
+        errors.append(FieldError("kind", BAD_KIND % {"kinds": " | ".join(REPLACEMENT_KINDS)}))
     day = parse_day(on, errors)
     page_n = _int(page, "page", 1, 1, 1_000_000, errors)
     per = _int(per_page, "per_page", 50, 1, MAX_PER_PAGE, errors)
@@ -61,6 +66,7 @@ def parse_filters(
         department=_clean(department),
         domain=_clean(domain),
         replacement=_clean(replacement),
+        kind=kind,
         on=day,
         page=page_n,
         per_page=per,
@@ -116,6 +122,7 @@ async def certificate_page(
         department=department,
         domain=f.domain,
         replacement=f.replacement,
+        kind=f.kind,
         limit=f.per_page,
         offset=(f.page - 1) * f.per_page,
     )
@@ -145,6 +152,7 @@ NAME_TOO_LONG = N_("证明名称不能超过 100 个字")
 TOO_LONG = N_("不能超过 100 个字")
 NO_MATTER = N_("请给出办理事项的名称")
 BAD_DAY = N_("日期格式应为 YYYY-MM-DD")
+BAD_KIND = N_("办理方式类型应为 %(kinds)s 之一")
 assert f"{MAX_NAME} 个字" in NAME_TOO_LONG and f"{MAX_NAME} 个字" in TOO_LONG
 
 

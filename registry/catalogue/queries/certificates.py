@@ -29,6 +29,7 @@ async def list_certificates(
     department: str | None = None,
     domain: str | None = None,
     replacement: str | None = None,
+    kind: str | None = None,
     codes: list[str] | None = None,
     limit: int | None = None,
     offset: int = 0,
@@ -44,6 +45,7 @@ async def list_certificates(
           AND ($4::text IS NULL OR $4 = ANY(demanded_by))
           AND ($5::text IS NULL OR domain = $5)
           AND ($6::text IS NULL OR $6 = ANY(replacement_methods))
+          AND ($10::text IS NULL OR replacement_kind = $10)
         ORDER BY code
         LIMIT $7 OFFSET $8
         """,
@@ -56,6 +58,7 @@ async def list_certificates(
         limit,
         offset,
         codes or [],
+        kind,
     )
     total = rows[0]["total"] if rows else 0
     if not rows and offset:

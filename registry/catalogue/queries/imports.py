@@ -256,15 +256,19 @@ async def batch_page(
                         jsonb_array_length(coalesce(report->'changed', '[]'))) AS changed_count,
                coalesce((report->>'error_count')::int,
                         jsonb_array_length(coalesce(report->'errors', '[]'))) AS error_count,
+               coalesce((report->>'warning_count')::int, 0) AS warning_count,
                coalesce((report->>'unchanged')::int, 0) AS unchanged,
                jsonb_array_length(coalesce(report->'added', '[]')) AS added_stored,
                jsonb_array_length(coalesce(report->'changed', '[]')) AS changed_stored,
                jsonb_array_length(coalesce(report->'errors', '[]')) AS errors_stored,
+               jsonb_array_length(coalesce(report->'warnings', '[]')) AS warnings_stored,
                jsonb_path_query_array(coalesce(report->'added', '[]'), '$[$a to $b]', w.v) AS added,
                jsonb_path_query_array(coalesce(report->'changed', '[]'), '$[$a to $b]', w.v)
                    AS changed,
                jsonb_path_query_array(coalesce(report->'errors', '[]'), '$[$a to $b]', w.v)
-                   AS errors
+                   AS errors,
+               jsonb_path_query_array(coalesce(report->'warnings', '[]'), '$[$a to $b]', w.v)
+                   AS warnings
         FROM import_batches, (SELECT jsonb_build_object('a', $2::int, 'b', $3::int) AS v) w
         WHERE id = $1
         """,

@@ -60,6 +60,9 @@ async def certificates(
     department: Annotated[str | None, QueryParameter(description=N_("索要单位编码或名称"))] = None,
     domain: Annotated[str | None, QueryParameter(description=N_("所属领域"))] = None,
     replacement: Annotated[str | None, QueryParameter(description=N_("取消后办理方式"))] = None,
+    kind: Annotated[
+        str | None, QueryParameter(description=N_("办理方式类型代码，如 commitment、verification"))
+    ] = None,
     on: Annotated[str | None, QueryParameter(description=N_("YYYY-MM-DD：当日有效的清单"))] = None,
     page: Annotated[str | None, QueryParameter(description=N_("页码，从 1 开始"))] = None,
     per_page: Annotated[
@@ -72,6 +75,7 @@ async def certificates(
         department=department,
         domain=domain,
         replacement=replacement,
+        kind=kind,
         on=on,
         page=page,
         per_page=per_page,

@@ -88,6 +88,7 @@ async def abolished(
     department: FromQuery[str | None] = None,
     domain: FromQuery[str | None] = None,
     replacement: FromQuery[str | None] = None,
+    kind: FromQuery[str | None] = None,
     page: FromQuery[str | None] = None,
     on: FromQuery[str | None] = None,
 ) -> Response[bytes]:
@@ -96,6 +97,7 @@ async def abolished(
         "department": department,
         "domain": domain,
         "replacement": replacement,
+        "kind": kind,
         "page": page,
         "on": on,
     }
@@ -108,6 +110,7 @@ async def abolished(
             ("department", filters.department),
             ("domain", filters.domain),
             ("replacement", filters.replacement),
+            ("kind", filters.kind),
             ("on", filters.on.isoformat() if filters.on else None),
         )
         if v
