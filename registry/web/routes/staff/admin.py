@@ -293,9 +293,7 @@ async def _preview_page(
     view = dict(row)
     if report is not None:  # a refused apply shows what the apply found, not the old preview
         view |= lf.preview_view(report, offset, PREVIEW_PAGE)
-    stored = max(
-        view["added_stored"], view["changed_stored"], view["errors_stored"], view["warnings_stored"]
-    )
+    stored = max(view[f"{k}_stored"] for k in ("added", "changed", "errors", "warnings"))
     tr = speaks(request)
     can_apply = (
         view["applied_at"] is None
