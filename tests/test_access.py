@@ -16,6 +16,7 @@ import pytest
 
 from registry.accounts.auth import POLICIES
 from tests.staff_helpers import DEPT_A, complaint_id, csrf, file_complaint, login, make_user
+from tests.verification_helpers import samples as verification_samples
 
 ROLES = ("anonymous", "department_a", "department_b", "supervisor", "admin")
 ROLE_OF = {
@@ -209,6 +210,18 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ("POST", "/staff/users/{user_id:int}/{change:str}"): Cell(
         "admin", (303, "/staff/users?msg=saved")
     ),
+    # 部门核查 (协查), on a request from A to C: B never learns it exists (404, not 403); A
+    # cannot receive what it sent (409: the page's state is not one to receive from), the
+    # office's role cannot receive at all (422); only departments open requests.
+    ("GET", "/staff/verification"): Cell("casework", 200),
+    ("GET", "/staff/verification/new"): Cell("casework", 200, roles={"supervisor": 403}),
+    ("POST", "/staff/verification/new"): Cell("casework", 422, roles={"supervisor": 403}),
+    ("GET", "/staff/verification/{request_ref:str}"): Cell(
+        "casework", 200, roles={"department_b": 404}
+    ),
+    ("POST", "/staff/verification/{request_ref:str}/{step:str}"): Cell(
+        "casework", 409, roles={"supervisor": 422, "department_b": 404}
+    ),
     ("GET", "/staff/calendar"): Cell("supervisor", 200),
     ("POST", "/staff/calendar"): Cell("supervisor", 422),
     ("POST", "/staff/calendar/notice"): Cell("supervisor", 422),
@@ -252,6 +265,9 @@ async def test_route_role_matrix(app, conn, clients):
         "action": "note",
         "user_id": str(await conn.fetchval("SELECT id FROM users WHERE username = 'depb'")),
         "change": "unlock",
+        # A 协查 request from department A to C, for receive: A sent it, B never sees it.
+        "request_ref": (await verification_samples(conn))["xc_urged"],
+        "step": "receive",
         "filename": "retained.csv",
         "file_path": "style.css",
     }

@@ -29,6 +29,7 @@ from registry.catalogue.queries import certificates
 from registry.complaints import workflow
 from registry.web.state import worker
 from tests.staff_helpers import DEPT_A, complaint_id, csrf, filed, login, make_user
+from tests.verification_helpers import samples as verification_samples
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -123,6 +124,9 @@ PAGES: dict[str, tuple[str, str]] = {
     "/staff/audit": ("/staff/audit", "supervisor"),
     "/staff/users": ("/staff/users", "admin"),
     "/staff/calendar": ("/staff/calendar", "supervisor"),
+    "/staff/verification": ("/staff/verification", "department"),
+    "/staff/verification/new": ("/staff/verification/new?code=CY-ZM-010", "department"),
+    "/staff/verification/{request_ref:str}": ("/staff/verification/{xc_answered}", "department"),
 }
 NOT_HTML = {
     "/downloads/{filename:str}",
@@ -166,6 +170,23 @@ STATES: list[tuple[str, str, str, dict[str, str] | None]] = [
     ("tracking: a full timeline", "/complaints/track", "anonymous", {"found": "full"}),
     ("the office's case: a full timeline", "/staff/complaints/{full_id}", "supervisor", None),
     ("a staff page that is not there", "/staff/list/import/999999", "supervisor", None),
+    ("协查: sent, answered late", "/staff/verification?box=outgoing", "department", None),
+    ("协查: the office's overdue", "/staff/verification?status=overdue", "supervisor", None),
+    ("协查: to answer", "/staff/verification/{xc_to_a}", "department", None),
+    ("协查: overdue, urged", "/staff/verification/{xc_urged}", "supervisor", None),
+    ("协查 form with errors", "/staff/verification/new", "department", {}),
+    (
+        "协查 answer with errors",
+        "/staff/verification/{xc_to_a}/answer",
+        "department",
+        {"expected": "received", "note": "x" * 1001},
+    ),
+    (
+        "协查: a stale page",
+        "/staff/verification/{xc_to_a}/receive",
+        "department",
+        {"expected": "pending"},
+    ),
 ]
 
 
@@ -219,6 +240,7 @@ async def people(app, conn):  # type: ignore[no-untyped-def]
         "licence": await conn.fetchval("SELECT min(key) FROM licences WHERE valid_to IS NULL"),
     }
     samples.update(await full_timeline(conn, out["anonymous"]))
+    samples.update(await verification_samples(conn))
     worker(app)  # the app has started
     yield out, samples
     for c in out.values():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, NamedTuple
 
 import asyncpg
@@ -47,6 +48,11 @@ ERASE_SIGNERS = """
 """
 
 
+# A feature's own periodic step (features sit above this layer, so the app hands them in):
+# e.g. verification.sweep.mark_overdue, which marks 协查 requests past their deadline.
+Step = Callable[[asyncpg.Connection], Awaitable[int]]
+
+
 class Swept(NamedTuple):
     rate_limits: int
     sessions: int
@@ -80,10 +86,14 @@ async def sweep(conn: asyncpg.Connection, settings: Settings) -> Swept:
     )
 
 
-async def sweep_pool(pool: Any, settings: Settings) -> Swept:
-    """The periodic round (see app.lifespan): one sweep on a pooled connection, logged."""
+async def sweep_pool(pool: Any, settings: Settings, steps: Sequence[Step] = ()) -> Swept:
+    """The periodic round (see app.lifespan): one sweep on a pooled connection, then the
+    features' steps, logged."""
     async with pool.acquire() as conn:
         swept = await sweep(conn, settings)
+        for step in steps:
+            if done := await step(conn):
+                log.info("housekeeping %s: %d", getattr(step, "__name__", step), done)
     if any(swept):
         log.info("housekeeping deleted %s", swept._asdict())
     return swept

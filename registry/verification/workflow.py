@@ -29,13 +29,13 @@ Case = asyncpg.Record  # queries.requests.SELECT
 S = Status
 
 
-def past_due(case: Case) -> bool:
+def past_due(case: Any) -> bool:
     """Unanswered after its deadline (the pages flag it at once, before the sweep runs)."""
     return case["status"] == S.OVERDUE or (case["status"] in OPEN and case["due_at"] < clock.now())
 
 
 NOT_DUE = FieldError("action", N_("答复期限还没有到"))
-TABLE: Table[Case] = Table(
+TABLE: Table[Any] = Table(  # cases: query rows, or a page's mapping of the same fields
     "verification",
     {
         "receive": Move(frozenset({S.PENDING}), S.RECEIVED, frozenset({Role.DEPARTMENT})),
@@ -60,7 +60,7 @@ TABLE: Table[Case] = Table(
 ADDRESSEE_ONLY = frozenset({"receive", "answer"})
 
 
-def allowed(case: Case, role: str, scope: str | None) -> list[str]:
+def allowed(case: Mapping[str, Any], role: str, scope: str | None) -> list[str]:
     """The actions this actor may take on the case now (what a page offers)."""
     actions = engine.allowed(TABLE, case["status"], role, case)
     if scope != case["to_department"]:

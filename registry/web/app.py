@@ -20,13 +20,13 @@ from litestar.static_files import create_static_files_router
 
 from registry.accounts import auth, housekeeping
 from registry.checker.lookup import Lookup
-from registry.complaints import events
 from registry.infra import outbox, tasks
 from registry.infra.db import Pool, create_pool
 from registry.infra.listen import listen_for_changes
 from registry.infra.settings import PROJECT_ROOT, Settings
 from registry.infra.worker import WorkerApp
-from registry.web import errors, invalidation
+from registry.verification import sweep as overdue
+from registry.web import errors, invalidation, notices
 from registry.web.door import (
     CHECK_PATH,
     LONG_QUERY,
@@ -48,6 +48,7 @@ from registry.web.routes.public import (
     transparency,
 )
 from registry.web.routes.staff import admin, calendar, office, vocabulary, workspace
+from registry.web.routes.staff import verification as verification_pages
 from registry.web.state import Worker
 
 MAX_BODY = 1024 * 1024  # the largest legitimate body is a list import (XLSX)
@@ -86,10 +87,12 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Registry:
                 running.append(asyncio.create_task(listener, name="list listener"))
             if settings.send_outbox:
                 transport = outbox.transport_for(settings.smtp_url, settings.home)
-                send = partial(outbox.run, shared, transport, render=events.render_outbox)
+                send = partial(outbox.run, shared, transport, render=notices.render_outbox)
                 running.append(tasks.spawn("outbox sender", send))
             if interval := settings.housekeeping_interval:
-                sweep = partial(housekeeping.sweep_pool, shared, settings)
+                sweep = partial(
+                    housekeeping.sweep_pool, shared, settings, steps=(overdue.mark_overdue,)
+                )
                 rounds = partial(
                     tasks.every, interval, sweep, limit=housekeeping.ROUND_LIMIT, first=60
                 )
@@ -117,6 +120,7 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Registry:
             workspace.router,
             admin.router,
             office.router,
+            verification_pages.router,
             calendar.router,
             transparency.router,
             vocabulary.thesaurus_router,
