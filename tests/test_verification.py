@@ -252,3 +252,31 @@ def test_masks() -> None:
     assert mask("李四") == "李*"
     assert mask("13812345678") == "138****5678"
     assert mask("41010219900101123X") == "4101**********123X"
+
+
+async def test_notices_are_rendered_when_sent_in_the_readers_language(conn, at) -> None:
+    from registry.web import notices
+
+    ref = (await service.open_request(conn, CLERK_A, FORM)).reference
+    row = await conn.fetchrow(
+        "SELECT kind, params FROM outbox WHERE params->>'reference' = $1", ref
+    )
+    subject, body = notices.render_outbox(row["kind"], row["params"], None)
+    assert subject == f"协查 {ref}：发起协查"
+    assert "县公安局请县人力资源和社会保障局核查，答复期限 2026-12-04 17:30。" in body
+    assert "张三丰" not in body and "410102" not in body  # no applicant in any mail
+    subject, body = notices.render_outbox(row["kind"], row["params"], "en")
+    assert subject == f"Verification request {ref}: New verification request"
+    assert f"/staff/verification/{ref}" in body
+
+
+async def test_housekeeping_runs_the_overdue_step(conn, at, settings) -> None:
+    from registry.accounts import housekeeping
+    from registry.infra.db import SingleConnectionPool
+
+    ref = (await service.open_request(conn, CLERK_A, FORM)).reference
+    await housekeeping.sweep_pool(SingleConnectionPool(conn), settings, steps=(sweep.mark_overdue,))
+    assert (await service.get(conn, ref, OFFICE)).status == "pending"  # not due yet
+    at(FRIDAY, "18:00")
+    await housekeeping.sweep_pool(SingleConnectionPool(conn), settings, steps=(sweep.mark_overdue,))
+    assert (await service.get(conn, ref, OFFICE)).status == "overdue"
