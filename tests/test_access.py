@@ -222,6 +222,8 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ("POST", "/staff/verification/{request_ref:str}/{step:str}"): Cell(
         "casework", 409, roles={"supervisor": 422, "department_b": 404}
     ),
+    ("GET", "/staff/verification-terms"): Cell("supervisor", 200),
+    ("POST", "/staff/verification-terms"): Cell("supervisor", 422),  # no item, no unit
     ("GET", "/staff/calendar"): Cell("supervisor", 200),
     ("POST", "/staff/calendar"): Cell("supervisor", 422),
     ("POST", "/staff/calendar/notice"): Cell("supervisor", 422),

@@ -127,6 +127,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "/staff/verification": ("/staff/verification", "department"),
     "/staff/verification/new": ("/staff/verification/new?code=CY-ZM-010", "department"),
     "/staff/verification/{request_ref:str}": ("/staff/verification/{xc_answered}", "department"),
+    "/staff/verification-terms": ("/staff/verification-terms", "supervisor"),
 }
 NOT_HTML = {
     "/downloads/{filename:str}",
@@ -175,6 +176,7 @@ STATES: list[tuple[str, str, str, dict[str, str] | None]] = [
     ("协查: to answer", "/staff/verification/{xc_to_a}", "department", None),
     ("协查: overdue, urged", "/staff/verification/{xc_urged}", "supervisor", None),
     ("协查 form with errors", "/staff/verification/new", "department", {}),
+    ("协查 terms with errors", "/staff/verification-terms", "supervisor", {"unit": "hours"}),
     (
         "协查 answer with errors",
         "/staff/verification/{xc_to_a}/answer",

@@ -100,3 +100,28 @@ async def test_the_office_urges_an_overdue_request_and_b_sees_it(staff, monkeypa
     assert "监督部门已督办 1 次" in page.text and "请立即答复" in page.text
     incoming = await b.get("/staff/verification")
     assert "督办" in incoming.text.split(ref, 1)[1].split("</tr>", 1)[0]
+
+
+async def test_the_office_sets_an_items_term(staff, conn) -> None:
+    sup = staff["sup"]
+    assert (await staff["depa"].get("/staff/verification-terms")).status_code == 403
+    bad = await post_form(
+        sup, "/staff/verification-terms", {"code": "CY-ZM-010", "unit": "hours", "amount": "99"}
+    )
+    assert bad.status_code == 422 and "请填写 1 到 60 之间的整数" in bad.text
+    assert 'value="99"' in bad.text
+    form = {"code": "CY-ZM-010", "unit": "hours", "amount": "4"}
+    assert (await post_form(sup, "/staff/verification-terms", form)).status_code == 303
+    page = await sup.get("/staff/verification-terms")
+    assert "CY-ZM-010" in page.text.split("<h2>", 1)[0] and "4 个工作小时" in page.text
+    ref = await open_one(staff["depa"])  # Monday 10:00 + 4 office hours
+    detail = await staff["depb"].get(f"/staff/verification/{ref}")
+    assert "2026-12-07 14:00" in detail.text
+    audited = await conn.fetchval(
+        "SELECT after FROM audit_log WHERE action = 'verification.term' AND entity_id = $1",
+        "CY-ZM-010",
+    )
+    assert audited == {"unit": "hours", "amount": 4}
+    form = {"code": "CY-ZM-010", "unit": "default"}
+    assert (await post_form(sup, "/staff/verification-terms", form)).status_code == 303
+    assert "所有事项都按默认期限" in (await sup.get("/staff/verification-terms")).text

@@ -51,6 +51,10 @@ async def samples(conn) -> dict[str, str]:  # type: ignore[no-untyped-def]
     from registry.workflow.engine import Actor
 
     dep = {code: Actor(f"clerk-{code}", "department", code) for code in (A, B, C)}
+    # An item with a term of its own (the office's terms page lists it).
+    await conn.execute(
+        "INSERT INTO verification_terms (code, unit, amount) VALUES ('CY-ZM-011', 'days', 2)"
+    )
     office = Actor("sup", "supervisor")
     to_a = await service.open_request(conn, dep[C], FORM | {"to_department": A})
     await service.act(conn, to_a.reference, "receive", dep[A], expected="pending", form={})

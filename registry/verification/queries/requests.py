@@ -255,3 +255,7 @@ async def visible_id(conn: asyncpg.Connection, reference: str, scope: str | None
         scope,
     )
     return int(rid) if rid is not None else None
+
+
+async def clear_term(conn: asyncpg.Connection, code: str) -> None:
+    await conn.execute("DELETE FROM verification_terms WHERE code = $1", code)

@@ -22,7 +22,7 @@ from registry.infra import clock
 from registry.infra.errorshape import FieldError
 from registry.infra.i18n import N_
 from registry.verification import events as vevents
-from registry.verification import service
+from registry.verification import service, terms
 from registry.verification import workflow as flow
 from registry.verification.models import PAGE_SIZE, RESULTS, STATUS_LABELS
 from registry.verification.queries import requests as q
@@ -223,9 +223,49 @@ async def act(
     return Redirect(url, status_code=303)
 
 
+async def _terms_page(
+    request: Req, form: dict[str, str], errors: list[FieldError] | None = None, status: int = 200
+) -> Response[bytes]:
+    async with worker(request).pool.acquire() as conn:
+        items = await q.abolished_items(conn, clock.today())
+    return page(
+        request,
+        "staff/verification/terms.html",
+        status=status,
+        items=items,
+        with_terms=[i for i in items if i["unit"]],
+        units=terms.UNITS,
+        form=form,
+        field_errors=_by_field(errors or [], request),
+    )
+
+
+@get("/verification-terms", name="staff.verification.terms", opt={"policy": "supervisor"})
+async def terms_page(request: Req) -> Response[bytes]:
+    """The office's answer terms per item (default: the same working day)."""
+    return await _terms_page(request, {})
+
+
+@post(
+    "/verification-terms",
+    name="staff.verification.set_term",
+    opt={"policy": "supervisor", inputguard.RESHOWS_FORM: True},
+)
+async def set_term(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[Any]:
+    form = {k: str(data.get(k, ""))[:100] for k in ("code", "unit", "amount")}
+    if refused := inputguard.refused(request):
+        return await _terms_page(request, form, refused, 422)
+    try:
+        async with worker(request).pool.acquire() as conn:
+            await terms.set_term(conn, actor_of(user_of(request)), form)
+    except service.Invalid as bad:
+        return await _terms_page(request, form, bad.errors, 422)
+    return Redirect(url_for(request, "staff.verification.terms", {"msg": "saved"}), status_code=303)
+
+
 router = Router(
     guards=[auth.policy_guard],
     include_in_schema=False,
     path="/staff",
-    route_handlers=[listing, new, create, detail, act],
+    route_handlers=[listing, new, create, detail, act, terms_page, set_term],
 )
