@@ -46,7 +46,7 @@ class VerificationRequest(msgspec.Struct, kw_only=True, frozen=True):
     matter: str
     case_ref: str
     question: str
-    applicant: str  # in full: shown only on the request's own page
+    applicant: str  # in full from get() (the request's own page); masked in every listing()
     applicant_masked: str
     from_department: str
     to_department: str
