@@ -280,3 +280,9 @@ async def test_housekeeping_runs_the_overdue_step(conn, at, settings) -> None:
     at(FRIDAY, "18:00")
     await housekeeping.sweep_pool(SingleConnectionPool(conn), settings, steps=(sweep.mark_overdue,))
     assert (await service.get(conn, ref, OFFICE)).status == "overdue"
+
+
+async def test_a_page_number_past_the_end_is_empty_not_an_error(conn, at) -> None:
+    await service.open_request(conn, CLERK_A, FORM)
+    assert await service.listing(conn, OFFICE, box="all", page=10**30) == []
+    assert len(await service.listing(conn, OFFICE, box="all", page=-5)) >= 1

@@ -35,6 +35,7 @@ REQUIRED = {
 }
 KEY_REUSED = FieldError("idempotency_key", N_("这个幂等键已用于内容不同的另一份协查"))
 BOXES = ("incoming", "outgoing", "all")
+MAX_PAGE = 10_000
 
 
 def _form_hash(values: Mapping[str, str]) -> str:
@@ -200,7 +201,7 @@ async def listing(
     else:
         raise Invalid([engine.ROLE_REFUSED])
     now = clock.now()
-    offset = (max(page, 1) - 1) * PAGE_SIZE
+    offset = (min(max(page, 1), MAX_PAGE) - 1) * PAGE_SIZE  # OFFSET must not overflow
     rows = await q.listing(conn, box, scope, status, now, PAGE_SIZE, offset)
     return [msgspec.structs.replace(to_model(r, now), applicant=mask(r["applicant"])) for r in rows]
 
