@@ -299,6 +299,35 @@ def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_token_add(args: argparse.Namespace, settings: Settings) -> int:
+    """An API token for a department's own system, printed once (only its hash is kept)."""
+    from registry.accounts import tokens
+
+    dsn = resolve_dsn(settings)
+
+    async def run() -> str | None:
+        conn = await connect(dsn)
+        try:
+            errors = await tokens.check_new(conn, args.department, args.label.strip())
+            if errors:
+                for e in errors:
+                    print(f"错误：{e.field}：{e.message}", file=sys.stderr)
+                return None
+            _, token = await tokens.issue(
+                conn, department=args.department, label=args.label.strip(), actor="cli"
+            )
+            return token
+        finally:
+            await conn.close()
+
+    token = asyncio.run(run())
+    if token is None:
+        return 2
+    print(f"已为部门 {args.department} 开设接口令牌（只显示这一次）：")
+    print(token)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="registry", description="长垣县证明事项清单与投诉平台")
     sub = p.add_subparsers(dest="command", required=True)
@@ -335,6 +364,11 @@ def build_parser() -> argparse.ArgumentParser:
     ua.add_argument("--display-name")
     ua.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     ua.set_defaults(func=cmd_user_add)
+    t = sub.add_parser("token", help="departments' API tokens")
+    ta = t.add_subparsers(dest="token_cmd", required=True).add_parser("add", help="issue a token")
+    ta.add_argument("--department", required=True, help="department code")
+    ta.add_argument("--label", required=True, help="what the token is for (its system)")
+    ta.set_defaults(func=cmd_token_add)
     return p
 
 

@@ -210,6 +210,12 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ("POST", "/staff/users/{user_id:int}/{change:str}"): Cell(
         "admin", (303, "/staff/users?msg=saved")
     ),
+    # Departments' API tokens, kept by the admin (token 1 does not exist: nothing to revoke).
+    ("GET", "/staff/tokens"): Cell("admin", 200),
+    ("POST", "/staff/tokens"): Cell("admin", 422),  # no department, no label
+    ("POST", "/staff/tokens/{token_id:int}/revoke"): Cell(
+        "admin", (303, "/staff/tokens?msg=unknown")
+    ),
     # 部门核查 (协查), on a request from A to C: B never learns it exists (404, not 403); A
     # cannot receive what it sent (409: the page's state is not one to receive from), the
     # office's role cannot receive at all (422); only departments open requests.

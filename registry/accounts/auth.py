@@ -23,6 +23,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.csrf import generate_csrf_hash
 from litestar.utils.scope.state import ScopeState
 
+from registry.accounts import tokens
 from registry.accounts.models import Role, StaffUser
 from registry.accounts.queries import users as q
 from registry.infra import audit
@@ -58,6 +59,9 @@ POLICIES: dict[str, frozenset[Role]] = {
     "supervisor": frozenset({Role.SUPERVISOR}),
     "audit": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "admin": frozenset({Role.ADMIN}),
+    # Departments' own systems on /api/v1 (issue 15): a Bearer token of the department
+    # (registry/accounts/tokens.py), never a session; the same per-record rules as the pages.
+    "department_api": frozenset({Role.DEPARTMENT}),
 }
 
 _hasher = PasswordHasher()
@@ -248,6 +252,9 @@ async def policy_guard(
         raise PermissionDeniedException(N_("此路由没有访问策略"))
     roles = POLICIES[policy]
     if not roles:
+        return
+    if policy == "department_api":  # a token, no cookie: nothing here for CSRF to forge
+        await tokens.authenticate(connection)
         return
     user = await current_user(connection)
     if user is None:

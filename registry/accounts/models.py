@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
 import msgspec
@@ -29,3 +30,24 @@ class StaffUser(msgspec.Struct, kw_only=True, frozen=True):
     role: Role
     department_code: str | None
     active: bool = True
+
+
+class DepartmentToken(msgspec.Struct, kw_only=True, frozen=True):
+    """An active API token: who a Bearer request acts as (a department's own system)."""
+
+    id: int
+    department: str
+    label: str
+
+
+class TokenRow(msgspec.Struct, kw_only=True, frozen=True):
+    """A token as the admin's page lists it: never the token, never its hash."""
+
+    id: int
+    department: str
+    department_name: str
+    label: str
+    created_by: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+    last_used_at: dt.datetime | None = None

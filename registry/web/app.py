@@ -47,7 +47,7 @@ from registry.web.routes.public import (
     tracking,
     transparency,
 )
-from registry.web.routes.staff import admin, calendar, office, vocabulary, workspace
+from registry.web.routes.staff import admin, calendar, office, tokens, vocabulary, workspace
 from registry.web.routes.staff import verification as verification_pages
 from registry.web.state import Worker
 
@@ -120,6 +120,7 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Registry:
             workspace.router,
             admin.router,
             office.router,
+            tokens.router,
             verification_pages.router,
             calendar.router,
             transparency.router,
