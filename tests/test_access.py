@@ -153,6 +153,7 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ("GET", "/api/v1/departments"): Cell("public", 200),
     ("GET", "/api/v1/changes"): Cell("public", 200),
     ("GET", "/api/v1/stats"): Cell("public", 200),
+    ("GET", "/api/v1/stats/verification"): Cell("public", 200),
     ("POST", "/api/v1/complaints"): Cell("public", 400),  # an empty body is not JSON
     ("GET", "/api/v1/complaints/{reference:str}"): Cell("public", 404),  # no access code
     ("GET", "/api/docs"): Cell("public", 200),

@@ -50,12 +50,24 @@ class MonthCount(msgspec.Struct, kw_only=True):
     closed: int
 
 
+class ItemCount(msgspec.Struct, kw_only=True):
+    """Complaints linked to one item of the list (issue 15: which replacement fails where)."""
+
+    code: str
+    name: str
+    status: str
+    count: int
+
+
 class Stats(Figures, kw_only=True):
     as_of: dt.date
     min_cases_for_rates: int = MIN_CASES
     by_classification: list[ClassificationCount] = []
     by_department: list[DepartmentFigures] = []
     monthly: list[MonthCount] = []
+    # Items with at least min_cases_for_rates complaints; the rest are only counted together.
+    by_item: list[ItemCount] = []
+    items_below_minimum: int = 0
 
 
 class ComplaintRow(msgspec.Struct, kw_only=True):
@@ -108,7 +120,33 @@ async def complaint_stats(conn: asyncpg.Connection, *, today: dt.date) -> Stats:
         by_classification=await by_classification(conn),
         by_department=await by_department(conn),
         monthly=await monthly(conn, today=today),
+        **await by_item(conn),
     )
+
+
+async def by_item(conn: asyncpg.Connection) -> dict[str, Any]:
+    """Complaints per item of the list they were linked to, for items with at least MIN_CASES
+    (by_item); the complaints about other items are one number (items_below_minimum), so a
+    single complaint cannot be traced to its item."""
+    rows = await conn.fetch(
+        """
+        SELECT c.certificate_code AS code, coalesce(min(v.name), c.certificate_code) AS name,
+               coalesce(min(v.status), '') AS status, count(*) AS n
+        FROM complaints c
+        LEFT JOIN versions_in_force('infinity') v ON v.code = c.certificate_code
+        WHERE c.certificate_code IS NOT NULL
+        GROUP BY c.certificate_code
+        ORDER BY count(*) DESC, c.certificate_code
+        """
+    )
+    shown = [r for r in rows if r["n"] >= MIN_CASES]
+    return {
+        "by_item": [
+            ItemCount(code=r["code"], name=r["name"], status=r["status"], count=r["n"])
+            for r in shown
+        ],
+        "items_below_minimum": sum(r["n"] for r in rows if r["n"] < MIN_CASES),
+    }
 
 
 async def by_classification(conn: asyncpg.Connection) -> list[ClassificationCount]:

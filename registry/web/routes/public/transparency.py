@@ -24,6 +24,7 @@ from registry.complaints.workflow import SATISFACTION
 from registry.infra import clock
 from registry.infra.errorshape import FieldError
 from registry.infra.i18n import N_
+from registry.verification.queries import stats as vs
 from registry.web.errors import InvalidInput, error_responses
 from registry.web.rendering import render_page
 from registry.web.state import worker
@@ -191,10 +192,12 @@ async def stats_page(request: Req) -> Response[bytes]:
     """Computed per request: it changes with every complaint, so the list cache does not fit."""
     async with worker(request).pool.acquire() as conn:
         stats = await sq.complaint_stats(conn, today=clock.today())
+        verification = await vs.figures(conn, now=clock.now(), min_cases=sq.MIN_CASES)
     html = render_page(
         request,
         "public/stats.html",
         stats=stats,
+        verification=verification,
         OTHER_DEPARTMENT=sq.OTHER_DEPARTMENT,  # a label, in the reader's language
         chart=trend_chart(stats.monthly),
         json_url=url_for(request, "api.stats"),
@@ -212,6 +215,20 @@ async def stats_page(request: Req) -> Response[bytes]:
 async def stats_api(request: Req) -> sq.Stats:
     async with worker(request).pool.acquire() as conn:
         return await sq.complaint_stats(conn, today=clock.today())
+
+
+@get(
+    "/api/v1/stats/verification",
+    name="api.stats_verification",
+    summary=N_("部门间核查（协查）按时答复统计（不含任何个人信息）"),
+    tags=["v1"],
+    responses=error_responses(503),
+)
+async def verification_stats_api(request: Req) -> vs.Figures:
+    """Per consulted department: requests received, answered, answered on time, the average
+    answer time; rates only from the complaints' minimum volume up."""
+    async with worker(request).pool.acquire() as conn:
+        return await vs.figures(conn, now=clock.now(), min_cases=sq.MIN_CASES)
 
 
 CSV_HEADER = [
@@ -301,5 +318,13 @@ router = Router(
     path="/",
     # Public reads only: no forms, no cookies to protect.
     opt={"policy": "public", "exclude_from_csrf": True},
-    route_handlers=[changes_page, changes_api, changes_feed, stats_page, stats_api, stats_csv],
+    route_handlers=[
+        changes_page,
+        changes_api,
+        changes_feed,
+        stats_page,
+        stats_api,
+        verification_stats_api,
+        stats_csv,
+    ],
 )

@@ -12,6 +12,7 @@ from litestar.response import Redirect
 
 from registry.accounts import auth
 from registry.accounts.models import Role, StaffUser
+from registry.catalogue.queries import certificates as cq
 from registry.catalogue.queries import departments as dq
 from registry.complaints import workflow
 from registry.complaints.events import staff_entry
@@ -20,6 +21,9 @@ from registry.complaints.queries import complaints as q
 from registry.infra import audit, clock, ratelimit
 from registry.infra.errorshape import FieldError
 from registry.infra.i18n import N_, Translations
+from registry.verification.models import STATUS_LABELS
+from registry.verification.queries import stats as vs
+from registry.verification.service import to_model
 from registry.web import inputguard
 from registry.web.client import client_address
 from registry.web.language import speaks
@@ -197,6 +201,7 @@ async def _detail(request: Req, complaint_id: int, **extra: Any) -> Response[byt
             for e in await q.all_events(conn, complaint_id)
         ]
         departments = await dq.list_departments(conn)
+        replacing = await replacement_loop(conn, user, row)
     actions = workflow.allowed(user, row)  # the engine's answer: the page offers exactly these
     return page(
         request,
@@ -208,8 +213,25 @@ async def _detail(request: Req, complaint_id: int, **extra: Any) -> Response[byt
         today=clock.today(),
         findings=workflow.FINDINGS,
         satisfaction=workflow.SATISFACTION,
+        replacing=replacing,
         **extra,
     )
+
+
+async def replacement_loop(conn: Any, user: StaffUser, row: Any) -> dict[str, Any] | None:
+    """For the office, beside a complaint about a listed item: what replaces the item, and the
+    协查 requests the department complained about opened for it (did it use the replacement,
+    or ask the citizen for the paper?). Departments do not see other departments' requests."""
+    code, department = row["certificate_code"], row["department_code"]
+    if user.role != Role.SUPERVISOR or not code or not department:
+        return None
+    item = await cq.get_latest(conn, code)
+    if item is None:
+        return None
+    now = clock.now()
+    requests = [to_model(r, now) for r in await vs.opened_by(conn, department, code)]
+    total = await vs.count_opened_by(conn, department, code)
+    return {"item": item, "requests": requests, "total": total, "labels": STATUS_LABELS}
 
 
 @get("/complaints/{complaint_id:int}", name="staff.complaint", opt={"policy": "complaints"})
