@@ -39,6 +39,7 @@ from registry.web.inputguard import InputGuard
 from registry.web.rendering import add_security_headers, make_environment
 from registry.web.routes import api
 from registry.web.routes.public import (
+    commitments,
     complaints,
     display,
     language,
@@ -48,6 +49,7 @@ from registry.web.routes.public import (
     transparency,
 )
 from registry.web.routes.staff import admin, calendar, office, tokens, vocabulary, workspace
+from registry.web.routes.staff import commitments as staff_commitments
 from registry.web.routes.staff import verification as verification_pages
 from registry.web.state import Worker
 
@@ -124,6 +126,8 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Registry:
             verification_pages.router,
             calendar.router,
             transparency.router,
+            commitments.router,
+            staff_commitments.router,
             vocabulary.thesaurus_router,
             vocabulary.licences_router,
             api.docs,

@@ -15,6 +15,7 @@ from registry.catalogue.models import Status
 from registry.catalogue.queries import certificates as q
 from registry.catalogue.queries import departments as dq
 from registry.checker.decide import OTHER_MATTER
+from registry.commitments.queries import forms as commitment_forms
 from registry.infra import clock
 from registry.infra.errorshape import FieldError
 from registry.web import views
@@ -153,6 +154,7 @@ async def certificate(
         async with worker(request).pool.acquire() as conn:
             item = await views.certificate_detail(conn, code, on=day)
             when = await dated(conn, day)
+            pledge = await commitment_forms.current(conn, item.code, when["shown_on"])
         shown = when["shown_on"]
         in_force = any(
             v.superseded_at is None
@@ -166,6 +168,7 @@ async def certificate(
             item=item,
             in_force=in_force,
             json_url=url_for(request, "api.certificate", code=code),
+            commitment=pledge,
             **when,
         )
 
