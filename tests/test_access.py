@@ -167,6 +167,13 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ("GET", "/complaints/track"): Cell("public", 200),
     ("POST", "/complaints/track"): Cell("public", 404),  # no such reference and code
     ("POST", "/complaints/rate"): Cell("public", 404),  # the complainant's rating: no code
+    # 告知承诺: the sample item is retained, its page says it has no commitment form (nothing to
+    # sign: 404); a receipt without the signing browser's cookie shows the reference only.
+    ("GET", "/certificates/{code:str}/commitment"): Cell("public", 200),
+    ("GET", "/certificates/{code:str}/commitment/sign"): Cell("public", 200),
+    ("POST", "/certificates/{code:str}/commitment/sign"): Cell("public", 404),
+    ("GET", "/commitments/{reference:str}/receipt"): Cell("public", 200),
+    ("GET", "/stats/commitments"): Cell("public", 200),
     # Staff sign-in.
     ("GET", "/staff/login"): Cell("public", 200),
     ("POST", "/staff/login"): Cell("public", 401),
@@ -231,6 +238,14 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ),
     ("GET", "/staff/verification-terms"): Cell("supervisor", 200),
     ("POST", "/staff/verification-terms"): Cell("supervisor", 422),  # no item, no unit
+    # Signed 告知承诺: the department that took one and the office (no commitment "x"); the
+    # office's forms (the sample item is retained: it has none).
+    ("GET", "/staff/commitments"): Cell("casework", 200),
+    ("GET", "/staff/commitments/{reference:str}"): Cell("casework", 404),
+    ("POST", "/staff/commitments/{reference:str}/{action:str}"): Cell("casework", 404),
+    ("GET", "/staff/commitment-forms"): Cell("supervisor", 200),
+    ("GET", "/staff/commitment-forms/{code:str}"): Cell("supervisor", 404),
+    ("POST", "/staff/commitment-forms/{code:str}"): Cell("supervisor", 404),
     ("GET", "/staff/calendar"): Cell("supervisor", 200),
     ("POST", "/staff/calendar"): Cell("supervisor", 422),
     ("POST", "/staff/calendar/notice"): Cell("supervisor", 422),

@@ -28,6 +28,7 @@ from registry.catalogue.models import Certificate, Status
 from registry.catalogue.queries import certificates
 from registry.complaints import workflow
 from registry.web.state import worker
+from tests.commitment_helpers import commitment_samples
 from tests.staff_helpers import DEPT_A, complaint_id, csrf, filed, login, make_user
 from tests.verification_helpers import samples as verification_samples
 
@@ -125,6 +126,17 @@ PAGES: dict[str, tuple[str, str]] = {
     "/staff/users": ("/staff/users", "admin"),
     "/staff/tokens": ("/staff/tokens", "admin"),
     "/staff/calendar": ("/staff/calendar", "supervisor"),
+    "/certificates/{code:str}/commitment": ("/certificates/CY-ZM-017/commitment", "anonymous"),
+    "/certificates/{code:str}/commitment/sign": (
+        "/certificates/CY-ZM-017/commitment/sign",
+        "anonymous",
+    ),
+    "/commitments/{reference:str}/receipt": ("/commitments/{cn_ref}/receipt", "anonymous"),
+    "/stats/commitments": ("/stats/commitments", "anonymous"),
+    "/staff/commitments": ("/staff/commitments", "department"),
+    "/staff/commitments/{reference:str}": ("/staff/commitments/{cn_ref}", "department"),
+    "/staff/commitment-forms": ("/staff/commitment-forms", "supervisor"),
+    "/staff/commitment-forms/{code:str}": ("/staff/commitment-forms/CY-ZM-017", "supervisor"),
     "/staff/verification": ("/staff/verification", "department"),
     "/staff/verification/new": ("/staff/verification/new?code=CY-ZM-010", "department"),
     "/staff/verification/{request_ref:str}": ("/staff/verification/{xc_answered}", "department"),
@@ -172,6 +184,19 @@ STATES: list[tuple[str, str, str, dict[str, str] | None]] = [
     ("tracking: a full timeline", "/complaints/track", "anonymous", {"found": "full"}),
     ("the office's case: a full timeline", "/staff/complaints/{full_id}", "supervisor", None),
     ("a staff page that is not there", "/staff/list/import/999999", "supervisor", None),
+    ("commitment signing with errors", "/certificates/CY-ZM-017/commitment/sign", "anonymous", {}),
+    ("an item with a commitment form", "/certificates/CY-ZM-017", "anonymous", None),
+    ("an item without a commitment form", "/certificates/CY-ZM-001/commitment", "anonymous", None),
+    ("a commitment receipt elsewhere", "/commitments/{cn_checked}/receipt", "anonymous", None),
+    ("commitment lookup: not found", "/staff/commitments?ref=CN-0000-000000", "department", None),
+    (
+        "commitment check with errors",
+        "/staff/commitments/{cn_ref}/check",
+        "department",
+        {"expected": "signed"},
+    ),
+    ("commitment checked, the office", "/staff/commitments/{cn_checked}", "supervisor", None),
+    ("commitment form with errors", "/staff/commitment-forms/CY-ZM-017", "supervisor", {}),
     ("API token form with errors", "/staff/tokens", "admin", {"label": "x" * 101}),
     ("an API token issued", "/staff/tokens", "admin", {"department": DEPT_A, "label": "窗口系统"}),
     ("协查: sent, answered late", "/staff/verification?box=outgoing", "department", None),
@@ -245,6 +270,7 @@ async def people(app, conn):  # type: ignore[no-untyped-def]
         "licence": await conn.fetchval("SELECT min(key) FROM licences WHERE valid_to IS NULL"),
     }
     samples.update(await full_timeline(conn, out["anonymous"]))
+    samples.update(await commitment_samples(conn, out["anonymous"]))
     samples.update(await verification_samples(conn))
     worker(app)  # the app has started
     yield out, samples
