@@ -137,3 +137,22 @@ async def test_the_export_writes_the_label_and_imports_back_unchanged(conn):
     )
     assert all(c.replacement_kind for c in items if c.status == Status.ABOLISHED)
     assert not [c.code for c in items if c.status == Status.RETAINED and c.replacement_kind]
+
+
+async def test_the_migration_derives_what_the_importer_derives(conn):
+    """0019 filled the kind of rows already in a database by the importer's rule."""
+    from registry.infra.settings import PROJECT_ROOT
+
+    sql = (PROJECT_ROOT / "sql" / "migrations" / "0019_replacement_kind.sql").read_text()
+    backfill = sql[sql.index("UPDATE certificate_versions") :]
+    await conn.execute("UPDATE certificate_versions SET replacement_kind = ''")
+    await conn.execute(backfill)
+    rows = await conn.fetch(
+        "SELECT status, replacement, replacement_kind FROM certificate_versions"
+    )
+    derived = [r["replacement_kind"] for r in rows]
+    expected = [
+        replacement_kind_of(r["replacement"]) if r["status"] == "abolished" else "" for r in rows
+    ]
+    assert derived == expected
+    assert 0 < sum(map(bool, derived)) < sum(r["status"] == "abolished" for r in rows)
