@@ -67,8 +67,6 @@ async def test_the_abolished_page_filters_by_kind_and_keys_its_cache_on_it(clien
     assert '<strong class="kind">' in r.text
 
 
-
-
 async def test_the_item_page_shows_the_kind(client, conn):
     code = await conn.fetchval(
         "SELECT code FROM versions_in_force('infinity') WHERE replacement_kind = 'verification'"
