@@ -238,6 +238,8 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ),
     ("GET", "/staff/verification-terms"): Cell("supervisor", 200),
     ("POST", "/staff/verification-terms"): Cell("supervisor", 422),  # no item, no unit
+    ("GET", "/staff/verification-mailboxes"): Cell("supervisor", 200),
+    ("POST", "/staff/verification-mailboxes"): Cell("supervisor", 422),  # no department
     # Signed 告知承诺: the department that took one and the office (no commitment "x"); the
     # office's forms (the sample item is retained: it has none).
     ("GET", "/staff/commitments"): Cell("casework", 200),

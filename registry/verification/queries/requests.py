@@ -259,3 +259,23 @@ async def visible_id(conn: asyncpg.Connection, reference: str, scope: str | None
 
 async def clear_term(conn: asyncpg.Connection, code: str) -> None:
     await conn.execute("DELETE FROM verification_terms WHERE code = $1", code)
+
+
+async def all_mailboxes(conn: asyncpg.Connection) -> dict[str, str]:
+    rows = await conn.fetch("SELECT owner, email FROM verification_mailboxes")
+    return {r["owner"]: r["email"] for r in rows}
+
+
+async def set_mailbox(conn: asyncpg.Connection, owner: str, email: str | None) -> None:
+    """An owner's address, or none (email None)."""
+    if email is None:
+        await conn.execute("DELETE FROM verification_mailboxes WHERE owner = $1", owner)
+        return
+    await conn.execute(
+        """
+        INSERT INTO verification_mailboxes (owner, email) VALUES ($1, $2)
+        ON CONFLICT (owner) DO UPDATE SET email = excluded.email
+        """,
+        owner,
+        email,
+    )

@@ -22,7 +22,7 @@ from registry.infra import clock
 from registry.infra.errorshape import FieldError
 from registry.infra.i18n import N_
 from registry.verification import events as vevents
-from registry.verification import service, terms
+from registry.verification import mailboxes, service, terms
 from registry.verification import workflow as flow
 from registry.verification.models import PAGE_SIZE, RESULTS, STATUS_LABELS
 from registry.verification.queries import requests as q
@@ -263,9 +263,61 @@ async def set_term(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Respon
     return Redirect(url_for(request, "staff.verification.terms", {"msg": "saved"}), status_code=303)
 
 
+async def _mailboxes_page(
+    request: Req, form: dict[str, str], errors: list[FieldError] | None = None, status: int = 200
+) -> Response[bytes]:
+    async with worker(request).pool.acquire() as conn:
+        departments = await dq.list_departments(conn)
+        boxes = await q.all_mailboxes(conn)
+    return page(
+        request,
+        "staff/verification/mailboxes.html",
+        status=status,
+        departments=departments,
+        boxes=boxes,
+        office_owner=mailboxes.OFFICE,
+        form=form,
+        field_errors=_by_field(errors or [], request),
+    )
+
+
+@get("/verification-mailboxes", name="staff.verification.mailboxes", opt={"policy": "supervisor"})
+async def mailboxes_page(request: Req) -> Response[bytes]:
+    """Where each department's (and the office's) 协查 notices are sent."""
+    return await _mailboxes_page(request, {})
+
+
+@post(
+    "/verification-mailboxes",
+    name="staff.verification.set_mailbox",
+    opt={"policy": "supervisor", inputguard.RESHOWS_FORM: True},
+)
+async def set_mailbox(request: Req, data: URLEncodedBody[dict[str, Any]]) -> Response[Any]:
+    form = {k: str(data.get(k, ""))[:300] for k in ("owner", "email")}
+    if refused := inputguard.refused(request):
+        return await _mailboxes_page(request, form, refused, 422)
+    try:
+        async with worker(request).pool.acquire() as conn:
+            await mailboxes.set_mailbox(conn, actor_of(user_of(request)), form)
+    except service.Invalid as bad:
+        return await _mailboxes_page(request, form, bad.errors, 422)
+    url = url_for(request, "staff.verification.mailboxes", {"msg": "saved"})
+    return Redirect(url, status_code=303)
+
+
 router = Router(
     guards=[auth.policy_guard],
     include_in_schema=False,
     path="/staff",
-    route_handlers=[listing, new, create, detail, act, terms_page, set_term],
+    route_handlers=[
+        listing,
+        new,
+        create,
+        detail,
+        act,
+        terms_page,
+        set_term,
+        mailboxes_page,
+        set_mailbox,
+    ],
 )
