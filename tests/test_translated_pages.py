@@ -206,6 +206,7 @@ STATES: list[tuple[str, str, str, dict[str, str] | None]] = [
     ("协查 form with errors", "/staff/verification/new", "department", {}),
     ("协查 terms with errors", "/staff/verification-terms", "supervisor", {"unit": "hours"}),
     ("协查 mailboxes with errors", "/staff/verification-mailboxes", "supervisor", {"email": "x"}),
+    ("协查 mailboxes with errors", "/staff/verification-mailboxes", "supervisor", {"email": "x"}),
     (
         "协查 answer with errors",
         "/staff/verification/{xc_to_a}/answer",
