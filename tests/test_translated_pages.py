@@ -141,6 +141,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "/staff/verification/new": ("/staff/verification/new?code=CY-ZM-010", "department"),
     "/staff/verification/{request_ref:str}": ("/staff/verification/{xc_answered}", "department"),
     "/staff/verification-terms": ("/staff/verification-terms", "supervisor"),
+    "/staff/verification-mailboxes": ("/staff/verification-mailboxes", "supervisor"),
 }
 NOT_HTML = {
     "/downloads/{filename:str}",
@@ -205,7 +206,6 @@ STATES: list[tuple[str, str, str, dict[str, str] | None]] = [
     ("协查: overdue, urged", "/staff/verification/{xc_urged}", "supervisor", None),
     ("协查 form with errors", "/staff/verification/new", "department", {}),
     ("协查 terms with errors", "/staff/verification-terms", "supervisor", {"unit": "hours"}),
-    ("协查 mailboxes with errors", "/staff/verification-mailboxes", "supervisor", {"email": "x"}),
     ("协查 mailboxes with errors", "/staff/verification-mailboxes", "supervisor", {"email": "x"}),
     (
         "协查 answer with errors",
