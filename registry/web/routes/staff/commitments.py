@@ -28,7 +28,6 @@ from registry.commitments.models import (
     Signed,
     default_obligation,
     mask_id,
-    mask_name,
     mask_phone,
     validate_form,
 )
@@ -52,16 +51,13 @@ def scope_of(user: StaffUser) -> str | None:
 
 
 def shown(c: Signed, *, full: bool) -> dict[str, str]:
-    """The signer as this page may show them: in full only on the clerk's detail page."""
+    """The signer as a staff page may show them: the name; the ID number and phone in full only
+    on the clerk's detail page."""
     if c.erased_at is not None:
         return {"name": "", "id_number": "", "phone": ""}
     if full:
         return {"name": c.name, "id_number": c.id_number, "phone": c.phone}
-    return {
-        "name": mask_name(c.name),
-        "id_number": mask_id(c.id_number),
-        "phone": mask_phone(c.phone),
-    }
+    return {"name": c.name, "id_number": mask_id(c.id_number), "phone": mask_phone(c.phone)}
 
 
 @get("/commitments", name="staff.commitments", opt={"policy": "casework"})
