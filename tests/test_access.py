@@ -120,6 +120,7 @@ def denied(role: str, method: str, url: str) -> Answer:
 
 
 LOGIN_HOME = (302, "/staff/complaints")
+TOKEN_ONLY: dict[str, Answer] = dict.fromkeys(ROLES, 401)  # department_api: no session counts
 # Every route of the app, with what it answers each role. A route the table does not declare
 # fails test_route_role_matrix: add its row when you add the route.
 MATRIX: dict[tuple[str, str], Cell] = {
@@ -154,6 +155,17 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ("GET", "/api/v1/changes"): Cell("public", 200),
     ("GET", "/api/v1/stats"): Cell("public", 200),
     ("GET", "/api/v1/stats/verification"): Cell("public", 200),
+    # The 协查 API for departments' systems: a department's Bearer token, never a session, so
+    # every role here (cookies, no token) gets 401 (tests/test_verification_api.py uses tokens).
+    ("GET", "/api/v1/verifications"): Cell("department_api", 401, roles=TOKEN_ONLY),
+    ("POST", "/api/v1/verifications"): Cell("department_api", 401, roles=TOKEN_ONLY),
+    ("GET", "/api/v1/verifications/{reference:str}"): Cell("department_api", 401, roles=TOKEN_ONLY),
+    ("POST", "/api/v1/verifications/{reference:str}/receive"): Cell(
+        "department_api", 401, roles=TOKEN_ONLY
+    ),
+    ("POST", "/api/v1/verifications/{reference:str}/answer"): Cell(
+        "department_api", 401, roles=TOKEN_ONLY
+    ),
     ("POST", "/api/v1/complaints"): Cell("public", 400),  # an empty body is not JSON
     ("GET", "/api/v1/complaints/{reference:str}"): Cell("public", 404),  # no access code
     ("GET", "/api/docs"): Cell("public", 200),

@@ -16,6 +16,7 @@ from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from registry.accounts import auth, housekeeping
@@ -37,7 +38,7 @@ from registry.web.door import (
 )
 from registry.web.inputguard import InputGuard
 from registry.web.rendering import add_security_headers, make_environment
-from registry.web.routes import api
+from registry.web.routes import api, api_verification
 from registry.web.routes.public import (
     commitments,
     complaints,
@@ -117,6 +118,7 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Registry:
             display.router,
             language.router,
             api.router,
+            api_verification.router,
             complaints.router,
             tracking.router,
             workspace.router,
@@ -153,6 +155,10 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Registry:
         openapi_config=OpenAPIConfig(
             title="长垣县证明事项清单 API",
             version="1.0.0",
+            # Departments' systems on /api/v1/verifications (registry/accounts/tokens.py).
+            components=Components(
+                security_schemes={"departmentToken": SecurityScheme(type="http", scheme="bearer")}
+            ),
             path="/schema",
             render_plugins=[JsonRenderPlugin()],
             openapi_router=Router(
