@@ -166,6 +166,10 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ("POST", "/api/v1/verifications/{reference:str}/answer"): Cell(
         "department_api", 401, roles=TOKEN_ONLY
     ),
+    ("GET", "/api/v1/commitments/{reference:str}"): Cell("department_api", 401, roles=TOKEN_ONLY),
+    ("POST", "/api/v1/commitments/{reference:str}/check"): Cell(
+        "department_api", 401, roles=TOKEN_ONLY
+    ),
     ("POST", "/api/v1/complaints"): Cell("public", 400),  # an empty body is not JSON
     ("GET", "/api/v1/complaints/{reference:str}"): Cell("public", 404),  # no access code
     ("GET", "/api/docs"): Cell("public", 200),

@@ -38,7 +38,7 @@ from registry.web.door import (
 )
 from registry.web.inputguard import InputGuard
 from registry.web.rendering import add_security_headers, make_environment
-from registry.web.routes import api, api_verification
+from registry.web.routes import api, api_commitments, api_verification
 from registry.web.routes.public import (
     commitments,
     complaints,
@@ -119,6 +119,7 @@ def create_app(settings: Settings, *, pool: Pool | None = None) -> Registry:
             language.router,
             api.router,
             api_verification.router,
+            api_commitments.router,
             complaints.router,
             tracking.router,
             workspace.router,

@@ -152,7 +152,8 @@ def results(
     def get(label: str) -> dict[str, str]:
         if label not in cache:
             method, path = label.split(" ", 1)
-            token = department_token if path.startswith("/api/v1/verifications") else ""
+            behind_token = path.startswith(("/api/v1/verifications", "/api/v1/commitments"))
+            token = department_token if behind_token else ""
             cache[label] = fuzz(served[path][method], live_server, token)
         return cache[label]
 

@@ -12,29 +12,20 @@ from litestar import MediaType, Request, Response, Router, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
-from registry.accounts import auth, tokens
+from registry.accounts import auth
 from registry.complaints import cases
-from registry.infra.errorshape import ErrorBody, FieldError
+from registry.infra.errorshape import FieldError
 from registry.infra.i18n import N_
 from registry.verification import service
 from registry.verification.models import PAGE_SIZE, VerificationRequest
 from registry.verification.queries import requests as rq
-from registry.web.errors import InvalidInput, NotFound, error_responses
+from registry.web.department_api import ROUTER_OPT, SECURITY, actor, errors
+from registry.web.errors import InvalidInput, NotFound
 from registry.web.state import worker
-from registry.workflow import engine
 
 Req = Request[Any, Any, Any]
 KEY_MESSAGE = "请求头 Idempotency-Key 必填：16–200 个可见 ASCII 字符，每份协查一个随机值（如 UUID）"
 NOT_HERE = N_("没有这件协查，或不是本部门的")
-
-
-def errors(*codes: int) -> dict[int, Any]:
-    """The error shape's entries, 401 (no valid token) included."""
-    spec = ResponseSpec(
-        data_container=ErrorBody,
-        description="缺少、错误或已撤销的部门接口令牌（响应头 WWW-Authenticate: Bearer）",
-    )
-    return {401: spec} | error_responses(*codes)
 
 
 class VerificationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -65,14 +56,6 @@ class VerificationList(msgspec.Struct, kw_only=True):
     items: list[VerificationRequest]  # applicants masked
     page: int
     per_page: int
-
-
-def actor(request: Req) -> engine.Actor:
-    """The token's department: the same role and scope a clerk of it has on the pages."""
-    token = tokens.token_of(request)
-    return engine.Actor(
-        name=f"token:{token.id}:{token.department}", role="department", scope=token.department
-    )
 
 
 def _invalid(bad: service.Invalid) -> InvalidInput:
@@ -212,9 +195,8 @@ async def answer(
 router = Router(
     path="/api/v1/verifications",
     guards=[auth.policy_guard],
-    # A Bearer token, no cookie: nothing for CSRF to forge.
-    opt={"exclude_from_csrf": True, "policy": "department_api"},
+    opt=ROUTER_OPT,
     route_handlers=[create, listing, one, receive, answer],
     tags=["v1 departments"],
-    security=[{"departmentToken": []}],
+    security=SECURITY,
 )
