@@ -100,6 +100,10 @@ PAGES: list[Target] = [
     Target("about-list", "/about/list"),
     Target("api-docs", "/api/docs"),
     Target("staff-login", "/staff/login"),
+    Target("commitment-form", "/certificates/CY-ZM-017/commitment"),
+    Target("commitment-sign", "/certificates/CY-ZM-017/commitment/sign"),
+    Target("commitment-receipt", "/commitments/CN-2026-000001/receipt"),
+    Target("commitment-stats", "/stats/commitments"),
     Target("not-found", "/certificates/CY-NO-999", 404),
     Target("no-such-page", "/no/such/page", 404),
 ]
@@ -136,6 +140,10 @@ COVERS = {
     "/certificates/{code:str}/card": "card",
     "/check/print": "check-print",
     "/poster": "poster",
+    "/certificates/{code:str}/commitment": "commitment-form",
+    "/certificates/{code:str}/commitment/sign": "commitment-sign",
+    "/commitments/{reference:str}/receipt": "commitment-receipt",
+    "/stats/commitments": "commitment-stats",
 }
 
 
