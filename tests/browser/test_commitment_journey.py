@@ -4,6 +4,7 @@ commitment by that reference, sees the ID number (only there), and records the c
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from journey import Shot, staff_login, staff_logout
 from playwright.async_api import expect
+from pypdf import PdfReader
 
 from registry.commitments.models import id_number_valid
 
@@ -29,6 +31,12 @@ async def test_a_citizen_signs_on_a_phone_and_the_clerk_finds_and_checks_it(
     police = staff_accounts["department"]
     async with new_page("phone") as citizen, new_page("phone") as clerk:
         page = citizen.page
+        # The form on paper: one A4 sheet.
+        await page.goto(f"/certificates/{ITEM}/commitment")
+        await page.emulate_media(media="print")
+        pdf = PdfReader(io.BytesIO(await page.pdf(prefer_css_page_size=True)))
+        assert len(pdf.pages) == 1
+        await page.emulate_media(media="screen")
         for opened in (citizen, clerk):  # the brief's small phone, not the suite's 390 px one
             await opened.page.set_viewport_size({"width": 360, "height": 740})
         await page.goto(f"/certificates/{ITEM}")
