@@ -217,3 +217,20 @@ async def test_the_id_number_is_nowhere_but_on_the_clerks_detail(client, staff, 
         assert CANARY_ID not in r.text and CANARY_PHONE not in r.text, url
     assert CANARY_ID not in caplog.text and CANARY_PHONE not in caplog.text
     assert CANARY_ID in (await staff["depa"].get(f"/staff/commitments/{reference}")).text
+
+
+async def test_signing_is_rate_limited_and_keeps_the_input(conn, settings):
+    import msgspec
+
+    from registry.infra.db import SingleConnectionPool
+    from registry.web.app import create_app
+
+    tight = msgspec.structs.replace(settings, filing_limit=(2, 600))
+    app = create_app(tight, pool=SingleConnectionPool(conn))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as c:
+        assert (await sign(c, name="")).status_code == 422  # invalid attempts count too
+        assert (await sign(c)).status_code == 303
+        r = await sign(c, matter="第三次")
+        assert r.status_code == 429 and 'value="第三次"' in r.text
