@@ -140,3 +140,26 @@ def test_cli_issues_a_token_printed_once(cli_db, monkeypatch, capsys):
     token_hash, audited = asyncio.run(stored())
     assert token_hash == tokens.token_hash(token) and audited == 1
     assert main(["token", "add", "--department", "NOPE", "--label", "x"]) == 2
+
+
+async def test_issued_token_works_without_csrf_until_revoked(admin, app, conn):
+    """Issued on the page, used by a system (no cookie, no CSRF token), revoked on the page."""
+    from tests.verification_helpers import FORM
+
+    token = await issue(admin)
+    token_id = await conn.fetchval("SELECT max(id) FROM department_tokens")
+    system = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://testserver",
+        headers={"authorization": f"Bearer {token}"},
+    )
+    r = await system.post("/api/v1/verifications", json=FORM, headers={"Idempotency-Key": "k" * 20})
+    assert r.status_code == 201, r.text
+    assert r.json()["created_by"] == f"token:{token_id}:{DEPT_A}"
+    assert await conn.fetchval(
+        "SELECT last_used_at IS NOT NULL FROM department_tokens WHERE id = $1", token_id
+    )
+    await admin.post(f"/staff/tokens/{token_id}/revoke", data={"_csrf_token": await csrf(admin)})
+    r = await system.get("/api/v1/verifications")
+    assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer")
+    await system.aclose()
