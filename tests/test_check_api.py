@@ -106,14 +106,20 @@ async def test_bad_questions_get_400_with_fields(client, params):
 
 
 async def test_date_before_and_after_a_change_of_status(client, conn, app):
-    table = [[zh for _, zh in transfer.COLUMNS]]
+    header = [zh for _, zh in transfer.COLUMNS]
+    table = [header]
     old = await q.get_latest(conn, "CY-ZM-014")
     assert old is not None
     cells = transfer.to_cells(old)
-    cells[3] = "保留"
-    cells[7] = "《中华人民共和国某法》第一条"
-    cells[8] = "法律"
-    cells[13] = "2026-03-01"
+    retained = {
+        "状态": "保留",
+        "设定依据": "《中华人民共和国某法》第一条",
+        "依据层级": "法律",
+        "办理方式类型": "",  # a retained item has no replacement
+        "生效日期": "2026-03-01",
+    }
+    for column, value in retained.items():
+        cells[header.index(column)] = value
     table.append(cells)
     report = await transfer.import_table(conn, table, apply=True, actor="test")
     assert report.applied

@@ -198,6 +198,7 @@ async def flip(conn, code: str) -> Status:
     table = [HEADER, *(transfer.to_cells(c) for c in await q.list_latest(conn))]
     cells = next(r for r in table if r[0] == code)
     cells[HEADER.index("状态")] = "保留" if old.status is Status.ABOLISHED else "取消"
+    cells[HEADER.index("办理方式类型")] = ""  # none when retained; derived from the text if not
     cells[HEADER.index("设定依据")] = cells[HEADER.index("设定依据")] or "《某法》第一条"
     cells[HEADER.index("生效日期")] = TODAY.isoformat()
     cells[HEADER.index("决定文号")] = "长政〔2025〕9号"
