@@ -240,11 +240,12 @@ async def test_exports_survive_a_control_character_stored_before_the_fix(conn, c
     r = await client.get("/downloads/all.xlsx")
     assert r.status_code == 200
     sheet = load_workbook(io.BytesIO(r.content), read_only=True).worksheets[0]
-    notes = [row[14] for row in sheet.iter_rows(values_only=True) if row[0] == code]
+    note = [zh for _, zh in transfer.COLUMNS].index("备注")
+    notes = [row[note] for row in sheet.iter_rows(values_only=True) if row[0] == code]
     assert notes == ["ab"]
     data = transfer.export_xlsx(await q.list_latest(conn))  # what `registry export` writes
     table = transfer.read_table(data, "x.xlsx")
-    assert next(r for r in table if r[0] == code)[14] == "ab"
+    assert next(r for r in table if r[0] == code)[note] == "ab"
     csv_table = transfer.read_table(transfer.export_csv(await q.list_latest(conn)), "x.csv")
     report = await transfer.import_table(conn, csv_table, apply=False, actor="test")
     assert report.errors == [] and report.changed == [code]  # re-import cleans it up

@@ -131,10 +131,18 @@ async def test_a_department_edit_keeps_the_checker_index_and_a_list_edit_drops_i
         old = await cq.get_latest(conn, "CY-ZM-014")
         assert old is not None
         cells = transfer.to_cells(old)
-        cells[3], cells[7], cells[8] = "保留", "《中华人民共和国某法》第一条", "法律"
-        cells[13] = clock.today().isoformat()
+        header = [zh for _, zh in transfer.COLUMNS]
+        retained = {
+            "状态": "保留",
+            "设定依据": "《中华人民共和国某法》第一条",
+            "依据层级": "法律",
+            "办理方式类型": "",  # a retained item has no replacement
+            "生效日期": clock.today().isoformat(),
+        }
+        for column, value in retained.items():
+            cells[header.index(column)] = value
         sent = time.monotonic()
-        table = [[zh for _, zh in transfer.COLUMNS], cells]
+        table = [header, cells]
         assert (await transfer.import_table(conn, table, apply=True, actor="test")).applied
         await _until(lambda: state.lookup.ready(None) is not index, 1)
         after = (await client.get(asked)).json()
