@@ -134,8 +134,8 @@ async def public_urls(app, conn) -> list[str]:
     codes = [r["code"] for r in await conn.fetch("SELECT code FROM certificates ORDER BY code")]
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
-            if "GET" not in handler.http_methods:
-                continue
+            if "GET" not in handler.http_methods or handler.opt.get("policy") != "public":
+                continue  # not public: staff pages, departments' token API
             path = route.path
             if path.startswith(("/staff", "/schema", "/static")) or "/staff" in path:
                 continue

@@ -104,12 +104,16 @@ async def test_an_imported_and_upgraded_database_gets_the_defaults_and_keeps_off
             # release's importer reads through 0018's versions_in_force(); the older release's
             # did not: lend the function for the import and take it back, so the schema is the
             # old one again before the upgrade.
+            # Likewise 0019's replacement_kind column, which this release's importer writes.
+            kind = settings.migrations_dir / "0019_replacement_kind.sql"
+            await conn.execute(kind.read_text(encoding="utf-8"))
             in_force = settings.migrations_dir / "0018_in_force.sql"
             await conn.execute(in_force.read_text(encoding="utf-8"))
             table = transfer.read_file(settings.seed_dir / "certificates.csv")
             report = await transfer.import_table(conn, table, apply=True, actor="cli", reason="x")
             assert report.applied and not report.errors
             await conn.execute("DROP FUNCTION versions_in_force(date)")
+            await conn.execute("ALTER TABLE certificate_versions DROP COLUMN replacement_kind")
             items = await conn.fetchval("SELECT count(*) FROM certificates")
 
             await migrate_and_seed(dsn, new, seed=False)  # the upgrade: 0015 and the defaults
