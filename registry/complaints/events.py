@@ -9,7 +9,7 @@ wrote themselves (a reason, a result, a comment) is never translated.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
 from registry.complaints.models import (
@@ -20,6 +20,7 @@ from registry.complaints.models import (
     TimelineEvent,
 )
 from registry.infra.i18n import CHINESE, N_, Translations, translations_for
+from registry.workflow.marks import PLAIN, Marks, Sentence
 
 # A public event's heading, by kind; the complainant's own follow-up reads as their rating.
 TITLES = {
@@ -90,35 +91,6 @@ def tracking_hint(public_url: str, reference: str, tr: Translations = CHINESE) -
 
 
 # ---- timeline sentences, by kind: (translations, parameters, the person's own words, marks) ----
-
-
-class Marks(Protocol):
-    """How a sentence shows its parts: plain text (e-mails, the API), or HTML in the web layer
-    (the sentence escaped, list data marked as list data, people's own words translate="no")."""
-
-    def say(self, message: str, **values: str) -> str: ...  # a translated sentence, filled
-
-    def data(self, text: str) -> str: ...  # list data: a department's name
-
-    def words(self, text: str) -> str: ...  # what a person wrote: never translated
-
-
-class Plain:
-    """Plain text: the sentence filled in, every part as it is."""
-
-    def say(self, message: str, **values: str) -> str:
-        return message.format(**values)
-
-    def data(self, text: str) -> str:
-        return text
-
-    def words(self, text: str) -> str:
-        return text
-
-
-PLAIN = Plain()
-
-Sentence = Callable[[Translations, Mapping[str, Any], str, Marks], str]
 
 
 def _own_words(tr: Translations, p: Mapping[str, Any], text: str, m: Marks) -> str:

@@ -4,11 +4,12 @@ registry/complaints/events.py; the web layer supplies HTML marks)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any
 
 from registry.infra.i18n import CHINESE, N_, Translations, translations_for
 from registry.verification.models import RESULTS, STATUS_LABELS, Status
+from registry.workflow.marks import PLAIN, Marks, Sentence
 
 TITLES = {
     "open": N_("发起协查"),
@@ -17,29 +18,6 @@ TITLES = {
     "expire": N_("已超期"),
     "urge": N_("督办"),
 }
-
-
-class Marks(Protocol):
-    def say(self, message: str, **values: str) -> str: ...
-
-    def data(self, text: str) -> str: ...
-
-    def words(self, text: str) -> str: ...
-
-
-class Plain:
-    def say(self, message: str, **values: str) -> str:
-        return message.format(**values)
-
-    def data(self, text: str) -> str:
-        return text
-
-    def words(self, text: str) -> str:
-        return text
-
-
-PLAIN = Plain()
-Sentence = Callable[[Translations, Mapping[str, Any], str, Marks], str]
 
 
 def _open(tr: Translations, p: Mapping[str, Any], text: str, m: Marks) -> str:
