@@ -87,25 +87,18 @@ async def figures(conn: asyncpg.Connection, *, now: dt.datetime, min_cases: int)
 
 async def opened_by(
     conn: asyncpg.Connection, department: str, code: str, *, limit: int = 20
-) -> list[asyncpg.Record]:
-    """The newest requests `department` opened about item `code` (rows as requests.SELECT)."""
-    return await conn.fetch(
-        f"""{SELECT}
-        WHERE r.from_department = $1 AND r.code = $2
-        ORDER BY r.created_at DESC, r.id DESC
+) -> tuple[list[asyncpg.Record], int]:
+    """The newest `limit` requests `department` opened about item `code` (rows as
+    requests.SELECT) and how many it opened in all, in one query."""
+    rows = await conn.fetch(
+        f"""
+        SELECT *, count(*) OVER () AS total FROM ({SELECT}
+            WHERE r.from_department = $1 AND r.code = $2) AS opened
+        ORDER BY created_at DESC, id DESC
         LIMIT $3
         """,
         department,
         code,
         limit,
     )
-
-
-async def count_opened_by(conn: asyncpg.Connection, department: str, code: str) -> int:
-    return int(
-        await conn.fetchval(
-            "SELECT count(*) FROM verification_requests WHERE from_department = $1 AND code = $2",
-            department,
-            code,
-        )
-    )
+    return rows, rows[0]["total"] if rows else 0

@@ -229,8 +229,8 @@ async def replacement_loop(conn: Any, user: StaffUser, row: Any) -> dict[str, An
     if item is None:
         return None
     now = clock.now()
-    requests = [to_model(r, now) for r in await vs.opened_by(conn, department, code)]
-    total = await vs.count_opened_by(conn, department, code)
+    rows, total = await vs.opened_by(conn, department, code)
+    requests = [to_model(r, now) for r in rows]
     return {"item": item, "requests": requests, "total": total, "labels": STATUS_LABELS}
 
 
