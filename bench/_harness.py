@@ -22,7 +22,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sized
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -344,3 +344,41 @@ def table(results: list[Result]) -> str:
              for row in rows]  # fmt: skip
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)
+
+
+# ---- durability runs: PostgreSQL restarted under load -----------------------------------------
+
+
+def restartable_home() -> Path:
+    """REGISTRY_HOME for a run that restarts its PostgreSQL: never the shared .registry/, and
+    never DATABASE_URL (the run starts its own embedded server there)."""
+    home = Path(os.environ.get("REGISTRY_HOME", ROOT / ".registry")).resolve()
+    if home == (ROOT / ".registry").resolve():
+        raise SystemExit("refusing to restart the shared .registry/: set REGISTRY_HOME=/tmp/…")
+    os.environ.pop("DATABASE_URL", None)
+    return home
+
+
+async def restart_at(
+    server: Any,
+    plan: tuple[tuple[str, float], ...],
+    acked: Sized,
+    target: int,
+    log: Callable[[str], None],
+    done: asyncio.Event,
+) -> list[tuple[str, float]]:
+    """`pg_ctl restart -m MODE` once len(acked), what the clients have seen acknowledged so far,
+    reaches each share of target in plan ((mode, share), ...); stops early when done is set.
+    Returns (mode, seconds pg_ctl took)."""
+    outages: list[tuple[str, float]] = []
+    for mode, share in plan:
+        while len(acked) < target * share:
+            if done.is_set():
+                return outages
+            await asyncio.sleep(0.02)
+        log(f"pg_ctl restart -m {mode} (acked {len(acked)})")
+        t = time.monotonic()
+        await asyncio.to_thread(pg_ctl, server, "restart", "-m", mode, "-w", "-t", "120")
+        outages.append((mode, time.monotonic() - t))
+        log(f"  pg_ctl returned after {outages[-1][1]:.2f} s (acked {len(acked)})")
+    return outages

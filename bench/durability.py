@@ -24,7 +24,6 @@ import collections
 import dataclasses
 import datetime as dt
 import logging
-import os
 import random
 import re
 import sys
@@ -116,28 +115,16 @@ async def client_loop(base: str, cid: int, run: str, stats: Stats, stop_at: floa
             await file_one(client, key, stats, min(stop_at, time.monotonic() + 90), 60)
 
 
-async def restarter(server: Any, stats: Stats, done: asyncio.Event) -> list[tuple[str, float]]:
-    """At 25% and 60% of the target acknowledged: restart -m fast, then -m immediate."""
-    outages: list[tuple[str, float]] = []
-    for mode, share in (("fast", 0.25), ("immediate", 0.60)):
-        while len(stats.acked) < stats.target * share:
-            if done.is_set():
-                return outages
-            await asyncio.sleep(0.02)
-        stats.log(f"pg_ctl restart -m {mode} (acked {len(stats.acked)})")
-        t = time.monotonic()
-        await asyncio.to_thread(h.pg_ctl, server, "restart", "-m", mode, "-w", "-t", "120")
-        outages.append((mode, time.monotonic() - t))
-        stats.log(f"  pg_ctl returned after {outages[-1][1]:.2f} s (acked {len(stats.acked)})")
-    return outages
-
-
 async def drive(base: str, server: Any, args: argparse.Namespace, run: str) -> tuple[Stats, Any]:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # else one INFO line per request
     stats = Stats(target=args.filings)
     stop_at = time.monotonic() + args.timeout
     done = asyncio.Event()
-    restarts = asyncio.create_task(restarter(server, stats, done))
+    # At 25% and 60% of the target acknowledged: restart -m fast, then -m immediate.
+    plan = (("fast", 0.25), ("immediate", 0.60))
+    restarts = asyncio.create_task(
+        h.restart_at(server, plan, stats.acked, stats.target, stats.log, done)
+    )
 
     async def progress() -> None:
         while not done.is_set():
@@ -245,10 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--log", type=Path, default=None, help="keep the server log here")
     args = p.parse_args(argv)
 
-    home = Path(os.environ.get("REGISTRY_HOME", h.ROOT / ".registry")).resolve()
-    if home == (h.ROOT / ".registry").resolve():
-        raise SystemExit("refusing to restart the shared .registry/: set REGISTRY_HOME=/tmp/…")
-    os.environ.pop("DATABASE_URL", None)
+    home = h.restartable_home()
     run = uuid.uuid4().hex[:8]
     log_path = args.log or home / f"durability-{run}.log"
     flags = list(h.UVICORN_FLAGS)

@@ -28,7 +28,6 @@ import collections
 import dataclasses
 import datetime as dt
 import logging
-import os
 import random
 import sys
 import time
@@ -150,28 +149,15 @@ async def client_loop(base: str, tokens: dict[str, str], cid: int, run: str, sta
             await one(a, b, f"vdur-{run}-{cid:03d}-{n:05d}", n, stats)
 
 
-async def restarter(server: Any, stats: Stats, done: asyncio.Event) -> list[tuple[str, float]]:
-    outages: list[tuple[str, float]] = []
-    for mode, share in RESTARTS:
-        while len(stats.answered) < stats.target * share:
-            if done.is_set():
-                return outages
-            await asyncio.sleep(0.02)
-        stats.log(f"pg_ctl restart -m {mode} (answered {len(stats.answered)})")
-        t = time.monotonic()
-        await asyncio.to_thread(h.pg_ctl, server, "restart", "-m", mode, "-w", "-t", "120")
-        outages.append((mode, time.monotonic() - t))
-        stats.log(f"  pg_ctl returned after {outages[-1][1]:.2f} s")
-    return outages
-
-
 async def drive(
     base: str, server: Any, tokens: dict[str, str], args: argparse.Namespace, run: str
 ) -> tuple[Stats, float, list[tuple[str, float]]]:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     stats = Stats(target=args.requests)
     done = asyncio.Event()
-    restarts = asyncio.create_task(restarter(server, stats, done))
+    restarts = asyncio.create_task(
+        h.restart_at(server, RESTARTS, stats.answered, stats.target, stats.log, done)
+    )
 
     async def progress() -> None:
         while not done.is_set():
@@ -274,10 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--log", type=Path, default=None, help="keep the server log here")
     args = p.parse_args(argv)
 
-    home = Path(os.environ.get("REGISTRY_HOME", h.ROOT / ".registry")).resolve()
-    if home == (h.ROOT / ".registry").resolve():
-        raise SystemExit("refusing to restart the shared .registry/: set REGISTRY_HOME=/tmp/…")
-    os.environ.pop("DATABASE_URL", None)
+    home = h.restartable_home()
     run = uuid.uuid4().hex[:8]
     log_path = args.log or home / f"verification-durability-{run}.log"
 
