@@ -9,12 +9,12 @@ import xml.etree.ElementTree as ET
 from registry.catalogue import transfer
 from registry.catalogue.models import Status
 from registry.catalogue.queries import certificates as q
+from registry.infra import clock
 from registry.web.invalidation import list_changed
 from registry.web.state import worker
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HEADER = [zh for _, zh in transfer.COLUMNS]
-TODAY = dt.date.today()
 
 
 async def add_complaint(
@@ -90,7 +90,7 @@ async def test_stats_are_empty_and_rates_null_without_complaints(client):
     assert body["received"] == body["closed"] == 0
     assert body["on_time_rate"] is None and body["satisfaction_rate"] is None
     assert body["by_department"] == [] and len(body["monthly"]) == 12
-    assert body["monthly"][-1]["month"] == TODAY.strftime("%Y-%m")
+    assert body["monthly"][-1]["month"] == clock.today().strftime("%Y-%m")
 
 
 async def test_stats_counts_and_rates(client, conn):
@@ -119,7 +119,8 @@ async def test_stats_counts_and_rates(client, conn):
     assert small["received"] == 2 and small["closed"] == 2
     assert small["on_time_rate"] is None and small["satisfaction_rate"] is None
     assert deps["其他单位"]["department_code"] is None
-    assert body["monthly"][-1] == {"month": TODAY.strftime("%Y-%m"), "received": 9, "closed": 6}
+    month = clock.today().strftime("%Y-%m")
+    assert body["monthly"][-1] == {"month": month, "received": 9, "closed": 6}
 
     html = (await client.get("/stats")).text
     assert '<link rel="alternate" type="application/json" href="/api/v1/stats">' in html
@@ -193,14 +194,14 @@ async def test_item_history_says_listed_in_the_initial_list(client):
 
 
 async def flip(conn, code: str) -> Status:
-    old = await q.get_certificate(conn, code, on=TODAY)
+    old = await q.get_certificate(conn, code, on=clock.today())
     assert old is not None
     table = [HEADER, *(transfer.to_cells(c) for c in await q.list_latest(conn))]
     cells = next(r for r in table if r[0] == code)
     cells[HEADER.index("状态")] = "保留" if old.status is Status.ABOLISHED else "取消"
     cells[HEADER.index("办理方式类型")] = ""  # none when retained; derived from the text if not
     cells[HEADER.index("设定依据")] = cells[HEADER.index("设定依据")] or "《某法》第一条"
-    cells[HEADER.index("生效日期")] = TODAY.isoformat()
+    cells[HEADER.index("生效日期")] = clock.today().isoformat()
     cells[HEADER.index("决定文号")] = "长政〔2025〕9号"
     report = await transfer.import_table(conn, [HEADER, cells], apply=True, actor="test")
     assert report.applied
@@ -228,7 +229,7 @@ async def test_a_status_flip_and_a_correction_appear_in_the_log(client, app, con
         ("corrected", False),
         (expected[0], True),
     ]
-    tomorrow = (TODAY + dt.timedelta(days=1)).isoformat()
+    tomorrow = (clock.today() + dt.timedelta(days=1)).isoformat()
     assert (await client.get(f"/api/v1/changes?since={tomorrow}")).json()["total"] == 0
 
 
